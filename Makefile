@@ -9,7 +9,6 @@ STAMP  := $(VENV)/.installed-stamp
 # TensorFlow's C++ log lines go to stderr; keep them out of notebook outputs and nbval runs.
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONHASHSEED := 0
-export MPLBACKEND := Agg
 
 .PHONY: book test lint notebooks clean
 

@@ -5,7 +5,6 @@ import pytest
 from hypothesis import settings
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-os.environ.setdefault("MPLBACKEND", "Agg")
 
 # Property tests: enough examples to find a wrong rule, few enough for a 2-core CI box.
 settings.register_profile("book", max_examples=40, deadline=None, derandomize=True)

@@ -194,4 +194,4 @@ def test_draw_graph_draws_one_box_per_node():
     ax = cr.draw_graph(loss)
     texts = [t.get_text() for t in ax.texts if t.get_text()]  # arrows are empty annotations
     assert len(ax.patches) == len(cr.topological_order(loss)) == len(texts)
-    assert any(t.startswith("w\n= 0.5") and "-1.6" in t for t in texts)
+    assert "w\n= 0.5\ngrad -1.6" in texts

@@ -32,7 +32,7 @@ def node_text(node, name, show_grad):
     lines = [name if node.op is None or name.startswith(node.op) else f"{name} = {node.op}"]
     lines.append(f"= {fmt(node.data)}" if node.size == 1 else f"shape {node.shape}")
     if show_grad and node.grad is not None:
-        lines.append(f"∂L/∂· {fmt(node.grad)}" if node.size == 1 else "∂L/∂· computed")
+        lines.append(f"grad {fmt(node.grad)}" if node.size == 1 else "grad: computed")
     return "\n".join(lines)
 
 
