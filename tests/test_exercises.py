@@ -1,0 +1,121 @@
+"""Every exercise: the reference passes, the stub is 'not implemented', typical wrong
+answers fail with the intended diagnosis; and the checker survives broken learner code."""
+
+import numpy as np
+import pytest
+
+from chainrule.exercises import EXERCISES, check, summary
+
+
+def stub(*args):
+    raise NotImplementedError
+
+
+@pytest.mark.parametrize("exercise_id", sorted(EXERCISES))
+def test_reference_passes_and_stub_is_not_implemented(exercise_id):
+    ex = EXERCISES[exercise_id]
+    passed = check(exercise_id, ex.reference)
+    assert passed.passed and passed.score == passed.total >= 3, str(passed)
+    pending = check(exercise_id, stub)
+    assert pending.status == "not implemented" and not pending.passed
+    assert "not implemented yet" in str(pending)
+
+
+WRONG = {
+    "derivative_rules.product_rule": [
+        (lambda a, b, g: (g * a, g * b), "factors are swapped"),
+        (lambda a, b, g: (b, a), "multiply it by the upstream gradient"),
+        (lambda a, b, g: (-g * b, -g * a), "times −1"),
+    ],
+    "derivative_rules.chain_rule": [
+        (lambda w, x, b, y: ((w @ x + b - y) * x, w @ x + b - y), "outer derivative of r² is 2r"),
+        (lambda w, x, b, y: (2 * (w @ x + b - y) * w, 2 * (w @ x + b - y)), "is x, not w"),
+        (lambda w, x, b, y: (2 * (y - w @ x - b) * x, 2 * (y - w @ x - b)), "times −1"),
+        (lambda w, x, b, y: (2 * (w @ x + b - y), 2 * (w @ x + b - y)), "multiply by ∂r/∂w = x"),
+    ],
+    "derivative_rules.sum_over_paths": [
+        (lambda x: 2 * x * np.sin(x), "only the path through u"),
+        (lambda x: x**2 * np.cos(x), "only the path through v"),
+        (lambda x: 2 * x * np.cos(x), "paths' contributions are added"),
+    ],
+    "derivative_rules.central_difference": [
+        (lambda f, x, h: (f(x + h) - f(x)) / h, "one-sided difference"),
+        (lambda f, x, h: (f(x + h) - f(x - h)) / h, "divide by 2h"),
+        (lambda f, x, h: (f(x - h) - f(x + h)) / (2 * h), "times −1"),
+    ],
+    "derivative_rules.bias_gradient": [
+        (lambda z, b, g: (g, g), "sum its gradient over the batch axis"),
+        (lambda z, b, g: (g, g.sum(axis=1)), "wrong axis"),
+        (lambda z, b, g: (g, g.mean(axis=0)), "mean over the batch"),
+    ],
+}
+
+
+def test_every_exercise_has_wrong_answers_tested():
+    assert set(WRONG) == set(EXERCISES)
+    assert all(len(v) >= 3 for v in WRONG.values())
+
+
+@pytest.mark.parametrize(
+    "exercise_id, wrong, diagnosis", [(eid, fn, d) for eid, cases in WRONG.items() for fn, d in cases]
+)
+def test_typical_mistakes_get_their_diagnosis(exercise_id, wrong, diagnosis):
+    result = check(exercise_id, wrong)
+    assert not result.passed
+    assert any(diagnosis in m for m in result.messages), str(result)
+
+
+def test_feedback_is_stable_across_random_inputs():
+    wrong = WRONG["derivative_rules.product_rule"][0][0]
+    assert {str(check("derivative_rules.product_rule", wrong)) for _ in range(5)} == {
+        str(check("derivative_rules.product_rule", wrong))
+    }
+
+
+def test_broken_learner_code_gets_one_line_reasons():
+    def crashes(x):
+        return x / undefined_name  # noqa: F821
+
+    result = check("derivative_rules.sum_over_paths", crashes)
+    line = crashes.__code__.co_firstlineno + 1
+    assert result.messages == [f"your code raised NameError: name 'undefined_name' is not defined (line {line} of your code)"]
+    assert "forget `return`" in str(check("derivative_rules.sum_over_paths", lambda x: None))
+    assert "expected numbers" in str(check("derivative_rules.sum_over_paths", lambda x: "text"))
+    assert "NaN or inf" in str(check("derivative_rules.sum_over_paths", lambda x: x * np.nan))
+    assert "return 2 values" in str(check("derivative_rules.product_rule", lambda a, b, g: g))
+
+
+def test_input_modified_in_place_is_reported():
+    def in_place(z, b, g):
+        g *= 1.0
+        z += 1.0
+        return g, g.sum(axis=0)
+
+    assert "changed its input arrays in place" in str(check("derivative_rules.bias_gradient", in_place))
+
+
+def test_worst_element_is_reported_for_other_mistakes():
+    result = check("derivative_rules.sum_over_paths", lambda x: np.sin(x) + 0.1 * x**3, seed=0)
+    assert any("wrong value at index" in m and "yours" in m and "expected" in m for m in result.messages), str(result)
+
+
+def test_result_shows_as_html_and_text():
+    result = check("derivative_rules.product_rule", WRONG["derivative_rules.product_rule"][0][0])
+    assert result._repr_html_().startswith('<div class="chainrule-check"')
+    assert str(result).startswith("✘ derivative_rules.product_rule: 0/4")
+
+
+def test_unknown_exercise_and_non_function_are_explained():
+    with pytest.raises(KeyError, match="known exercises"):
+        check("no.such_exercise", stub)
+    assert "expects your function" in str(check("derivative_rules.product_rule", 42))
+
+
+def test_chapter_summary_lists_the_latest_status():
+    check("derivative_rules.product_rule", EXERCISES["derivative_rules.product_rule"].reference)
+    check("derivative_rules.chain_rule", stub)
+    text = str(summary("derivative_rules"))
+    assert "✔ derivative_rules.product_rule" in text
+    assert "· derivative_rules.chain_rule — Chain rule for L = (w·x + b − y)² (not implemented)" in text
+    with pytest.raises(KeyError, match="chapters"):
+        summary("no_such_chapter")
