@@ -119,3 +119,36 @@ def test_chapter_summary_lists_the_latest_status():
     assert "· derivative_rules.chain_rule — Chain rule for L = (w·x + b − y)² (not implemented)" in text
     with pytest.raises(KeyError, match="chapters"):
         summary("no_such_chapter")
+
+
+def test_endless_loop_is_stopped_with_a_reason(monkeypatch):
+    from chainrule.exercises import guard
+
+    monkeypatch.setattr(guard, "TIME_LIMIT_S", 0.3)
+
+    def loops(x):
+        while True:
+            pass
+
+    result = check("derivative_rules.sum_over_paths", loops)
+    assert result.messages == ["your function ran longer than 0.3 s and was stopped: an endless loop?"]
+
+
+def test_endless_printing_is_cut_off(capsys):
+    def floods(x):
+        while True:
+            print("still here")
+
+    result = check("derivative_rules.sum_over_paths", floods)
+    assert len(result.messages) == 1 and "printed more than 2,000 characters" in result.messages[0]
+    assert capsys.readouterr().out == ""  # nothing reached the screen
+
+
+def test_runaway_recursion_and_tensor_results_are_explained():
+    def recurse(x):
+        return recurse(x)
+
+    assert "RecursionError" in str(check("derivative_rules.sum_over_paths", recurse))
+    from chainrule import Tensor
+
+    assert "return its .data" in str(check("derivative_rules.sum_over_paths", lambda x: Tensor(x)))

@@ -8,12 +8,12 @@ in the order type → shape → values. Feedback talks about the math, never sho
 
 import copy
 import html
-import os
-import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
+
+from .guard import call_learner
 
 EXERCISES: dict = {}  # id -> Exercise
 LATEST: dict = {}  # id -> the last CheckResult in this kernel, for the chapter summary
@@ -120,6 +120,8 @@ def compare(name, got, expected, args, diagnoses, index, rtol, atol):
     """None if ``got`` matches ``expected``, else one message saying what is wrong."""
     if got is None:
         return f"{name}: your function returned None — did you forget `return`?"
+    if isinstance(getattr(got, "data", None), np.ndarray) and not isinstance(got, np.ndarray):
+        return f"{name}: you returned a {type(got).__name__}; return its .data, a numpy array"
     try:
         got_arr = np.asarray(got, dtype=np.float64)
     except (TypeError, ValueError):
@@ -149,40 +151,58 @@ def compare(name, got, expected, args, diagnoses, index, rtol, atol):
     )
 
 
-def learner_line(exc):
-    """Where in the learner's code the exception happened (their own innermost frame)."""
-    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    frames = [f for f in traceback.extract_tb(exc.__traceback__) if not os.path.abspath(f.filename).startswith(package)]
-    return f" (line {frames[-1].lineno} of your code)" if frames else ""
+def local_caller(fn):
+    """Call the learner's function in this process, noting whether it changed its inputs."""
+
+    def call(args):
+        pristine = copy.deepcopy(args)
+        value, failure = call_learner(fn, args)
+        changed = any(not _same(a, b) for a, b in zip(args, pristine, strict=True))
+        return value, failure, changed
+
+    return call
 
 
-def run_check(exercise_id, fn, seed=None):
+def get_exercise(exercise_id):
     if exercise_id not in EXERCISES:
         known = ", ".join(sorted(EXERCISES))
         raise KeyError(f"no exercise called {exercise_id!r}; known exercises: {known}")
-    ex = EXERCISES[exercise_id]
-    cases = ex.cases(np.random.default_rng(seed))
-    result = CheckResult(ex.id, ex.title, "failed", 0, len(cases))
+    return EXERCISES[exercise_id]
+
+
+def run_check(exercise_id, fn, seed=None):
+    """Check ``fn`` in this process (the notebook's ``check``)."""
+    ex = get_exercise(exercise_id)
     if not callable(fn):
+        result = CheckResult(ex.id, ex.title, "failed", 0, len(ex.cases(np.random.default_rng(seed))))
         result.messages.append(f"check expects your function {ex.signature}, got {type(fn).__name__}")
         return result
+    return evaluate(ex, local_caller(fn), seed)
+
+
+def evaluate(ex, call, seed=None):
+    """Score an exercise: ``call(args) -> (value, failure, changed_inputs)`` runs the learner's
+    function on one case, here or in another process (grading); the comparison is done here."""
+    cases = ex.cases(np.random.default_rng(seed))
+    result = CheckResult(ex.id, ex.title, "failed", 0, len(cases))
     messages = []
     for args in cases:
         pristine = copy.deepcopy(args)
         expected = tuple(np.asarray(v, dtype=np.float64) for v in as_outputs(ex.reference(*copy.deepcopy(args)), len(ex.outputs)))
-        try:
-            got = fn(*args)
-        except NotImplementedError:
+        got, failure, changed = call(args)
+        if failure == "not implemented":
             result.status = "not implemented"
             result.score = 0
             result.messages = [f"replace `raise NotImplementedError` in {ex.signature} with your code"]
             return result
-        except Exception as exc:  # the learner's bug: one line, not a traceback
-            messages.append(f"your code raised {type(exc).__name__}: {exc}{learner_line(exc)}")
+        if failure:
+            messages.append(failure)
+            if "was stopped" in failure:
+                break  # one endless loop is enough: do not wait for it once per case
             continue
         problems = []
         outputs = as_outputs(got, len(ex.outputs))
-        if any(not _same(a, b) for a, b in zip(args, pristine, strict=True)):
+        if changed:
             # Its values were computed from changed inputs: comparing them would only confuse.
             problems.append("your function changed its input arrays in place (e.g. x *= 2); compute new arrays instead")
         elif outputs is None:

@@ -1,0 +1,182 @@
+"""The student release and the grading command."""
+
+import csv
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from chainrule.instructor.grade import grade
+from chainrule.instructor.release import release
+
+ROOT = Path(__file__).resolve().parent.parent
+BOOK = ROOT / "book"
+CHAPTER = BOOK / "02_derivative_rules.ipynb"
+
+
+def solution_lines(nb):
+    """The lines that only a solution contains (not the def line or docstring it shares with the stub)."""
+    lines = set()
+    for cell in nb.cells:
+        if "solution" in cell.metadata.get("tags", []):
+            for line in cell.source.splitlines():
+                line = line.strip()
+                if line and not line.startswith(("def ", '"""', "#")):
+                    lines.add(line)
+    return lines
+
+
+def test_release_strips_every_solution_and_output(tmp_path):
+    written = release(BOOK, tmp_path)
+    assert {p.name for p in written} == {p.name for p in BOOK.glob("*.ipynb")}
+    for path in written:
+        original = nbformat.read(BOOK / path.name, as_version=4)
+        student = nbformat.read(path, as_version=4)
+        secret = solution_lines(original)
+        assert secret, "the chapter has solutions to strip"
+        text = "\n".join(c.source for c in student.cells)
+        leaked = [line for line in secret if line in text]
+        assert not leaked, f"solution code left in the release: {leaked}"
+        assert not any("solution" in c.metadata.get("tags", []) for c in student.cells)
+        assert all(not c.get("outputs") and c.get("execution_count") is None for c in student.cells if c.cell_type == "code")
+        exercises = [c for c in student.cells if "exercise" in c.metadata.get("tags", [])]
+        checks = [c for c in student.cells if c.cell_type == "code" and c.source.startswith("check(")]
+        assert len(checks) == len(exercises) >= 3, "one check stays after each exercise"
+
+
+def test_release_refuses_to_overwrite_the_book():
+    with pytest.raises(ValueError, match="must differ"):
+        release(BOOK, BOOK)
+
+
+# --- grading -----------------------------------------------------------------------------
+
+
+def solved(nb_path):
+    """A student's notebook with every exercise done correctly (stubs replaced by solutions)."""
+    original = nbformat.read(nb_path, as_version=4)
+    answers = [c.source for c in original.cells if "solution" in c.metadata.get("tags", [])]
+    student = nbformat.read(nb_path, as_version=4)
+    from chainrule.instructor.release import strip_solutions
+
+    student = strip_solutions(student)
+    stubs = [c for c in student.cells if "exercise" in c.metadata.get("tags", [])]
+    for stub, answer in zip(stubs, answers, strict=True):
+        stub.source = answer
+    return student
+
+
+def unsolved(nb_path):
+    from chainrule.instructor.release import strip_solutions
+
+    return strip_solutions(nbformat.read(nb_path, as_version=4))
+
+
+def with_cell(nb, source, position=1):
+    nb.cells.insert(position, nbformat.v4.new_code_cell(source))
+    return nb
+
+
+def forged_outputs(nb):
+    for cell in nb.cells:
+        if cell.cell_type == "code" and cell.source.startswith("check("):
+            name = cell.source.split('"')[1]
+            cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=f"✔ {name}: 4/4 checks passed\n")]
+            cell.execution_count = 1
+    return nb
+
+
+SUBMISSIONS = {
+    "correct": lambda: solved(CHAPTER),
+    "stub": lambda: unsolved(CHAPTER),
+    "forged_outputs": lambda: forged_outputs(unsolved(CHAPTER)),
+    "fake_print": lambda: with_cell(unsolved(CHAPTER), 'print("✔ derivative_rules.product_rule: 4/4 checks passed")', -1),
+    "redefined_check": lambda: with_cell(unsolved(CHAPTER), 'def check(*args, **kwargs):\n    return "✔ all checks passed"', 3),
+    "monkeypatched": lambda: with_cell(
+        unsolved(CHAPTER),
+        "import numpy as np\nimport chainrule.exercises.core as core\n"
+        "np.allclose = lambda *a, **k: True\ncore.compare = lambda *a, **k: None\ncore.evaluate = lambda *a, **k: None",
+        3,
+    ),
+    "kernel_dies": lambda: with_cell(solved(CHAPTER), "import os\nos._exit(1)", 2),
+    "endless_cell": lambda: with_cell(solved(CHAPTER), "while True:\n    pass", 2),
+    "memory_blowup": lambda: with_cell(solved(CHAPTER), "hog = []\nwhile True:\n    hog.append(bytearray(10**8))", 2),
+    "endless_function": lambda: with_cell(solved(CHAPTER), "def diamond_grad(x):\n    while True:\n        pass", -1),
+}
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("submissions")
+    paths = []
+    for name, make in SUBMISSIONS.items():
+        path = folder / f"{name}.ipynb"
+        nbformat.write(make(), path)
+        paths.append(path)
+    invalid = folder / "invalid_json.ipynb"
+    invalid.write_text('{"cells": [')
+    paths.insert(3, invalid)
+    out = folder / "grades.csv"
+    results = grade(
+        paths, out, json_path=folder / "grades.json", progress=False,
+        cell_timeout=4, case_timeout=3, memory_mb=3072, seed=0,
+    )
+    with out.open() as f:
+        rows = {r["file"].removesuffix(".ipynb"): r for r in csv.DictReader(f)}
+    return {g.path.stem: g for g in results}, rows, folder
+
+
+def test_correct_submission_gets_full_marks(graded):
+    results, rows, _ = graded
+    assert rows["correct"]["total"] == "5.0" and rows["correct"]["max"] == "5"
+    assert rows["correct"]["status"] == "graded"
+    assert all(r.passed for r in results["correct"].results.values())
+
+
+@pytest.mark.parametrize("forgery", ["stub", "forged_outputs", "fake_print", "redefined_check", "monkeypatched"])
+def test_forged_submissions_get_nothing(graded, forgery):
+    results, rows, _ = graded
+    assert float(rows[forgery]["total"]) == 0.0, rows[forgery]
+    assert results[forgery].results, "it was graded, not skipped"
+
+
+def test_broken_submissions_are_reported_and_the_batch_goes_on(graded):
+    results, rows, _ = graded
+    assert rows["invalid_json"]["status"] == "error" and "not a valid notebook" in rows["invalid_json"]["reason"]
+    assert rows["kernel_dies"]["status"] == "error" and "kernel died" in rows["kernel_dies"]["reason"]
+    # A cell that never ends is interrupted; the rest of the notebook still counts.
+    assert any("ran longer than 4 s" in n for n in results["endless_cell"].notes)
+    assert rows["endless_cell"]["total"] == "5.0"
+    assert "MemoryError" in rows["memory_blowup"]["reason"]
+    # A function that never returns loses that exercise only, with the reason.
+    loops = results["endless_function"].results["derivative_rules.sum_over_paths"]
+    assert not loops.passed and "ran longer than" in loops.messages[0]
+    assert rows["endless_function"]["total"] == "4.0"
+    assert list(rows) == [p for p in list(SUBMISSIONS)[:3] + ["invalid_json"] + list(SUBMISSIONS)[3:]]
+
+
+def test_feedback_and_json_reports(graded):
+    _, _, folder = graded
+    feedback = (folder / "feedback" / "stub.txt").read_text()
+    assert "not implemented yet" in feedback
+    data = json.loads((folder / "grades.json").read_text())
+    correct = next(d for d in data if d["file"] == "correct.ipynb")
+    assert correct["total"] == 5.0 and correct["exercises"]["derivative_rules.chain_rule"]["status"] == "passed"
+
+
+def test_command_line(tmp_path):
+    out = subprocess.run(
+        [sys.executable, "-m", "chainrule", "release", str(BOOK), str(tmp_path / "release")],
+        capture_output=True, text=True, check=True,
+    )
+    assert "02_derivative_rules.ipynb" in out.stdout
+    broken = tmp_path / "broken.ipynb"
+    broken.write_text("not a notebook")
+    out = subprocess.run(
+        [sys.executable, "-m", "chainrule", "grade", str(broken), "--out", str(tmp_path / "g.csv")],
+        capture_output=True, text=True, check=True,
+    )
+    assert "broken.ipynb: 0/0  (not a valid notebook" in out.stdout
