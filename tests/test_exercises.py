@@ -7,6 +7,11 @@ import pytest
 from chainrule.exercises import EXERCISES, check, summary
 
 
+def sm(z):
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
 def stub(*args):
     raise NotImplementedError
 
@@ -47,6 +52,33 @@ WRONG = {
         (lambda z, b, g: (g, g), "sum its gradient over the batch axis"),
         (lambda z, b, g: (g, g.sum(axis=1)), "wrong axis"),
         (lambda z, b, g: (g, g.mean(axis=0)), "mean over the batch"),
+    ],
+    "activations.sigmoid_derivative": [
+        (lambda z: 1 / (1 + np.exp(-z)), "σ(z) itself"),
+        (lambda z: z * (1 - z), "applied to σ(z), not to z"),
+        (lambda z: -np.exp(-z) / (1 + np.exp(-z)) ** 2, "times −1"),
+    ],
+    "activations.tanh_derivative": [
+        (lambda z: 1 - np.tanh(z), "square is missing"),
+        (lambda z: 1 - z**2, "applied to tanh(z), not to z"),
+        (lambda z: np.tanh(z), "tanh(z) itself"),
+    ],
+    "activations.relu_subgradient": [
+        (lambda z: (z >= 0).astype(float), "subgradient 0"),
+        (lambda z: np.maximum(z, 0), "ReLU itself"),
+        (lambda z: (z <= 0).astype(float), "cases are swapped"),
+    ],
+    "activations.softmax_jacobian": [
+        (lambda z: np.diag(sm(z) - sm(z) ** 2), "only the diagonal"),
+        (lambda z: sm(z) - sm(z) ** 2, "diagonal as a vector"),
+        (lambda z: np.diag(sm(z)) + np.outer(sm(z), sm(z)), "sign of the outer product"),
+        (lambda z: np.outer(sm(z), sm(z)) - np.diag(sm(z)), "times −1"),
+    ],
+    "activations.softmax_cross_entropy_gradient": [
+        (lambda z, y: sm(z) / len(z), "−y term is missing"),
+        (lambda z, y: sm(z) - np.eye(z.shape[1])[y], "batch size"),
+        (lambda z, y: (np.eye(z.shape[1])[y] - sm(z)) / len(z), "times −1"),
+        (lambda z, y: (z - np.eye(z.shape[1])[y]) / len(z), "apply softmax to the logits first"),
     ],
 }
 

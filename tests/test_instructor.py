@@ -180,3 +180,12 @@ def test_command_line(tmp_path):
         capture_output=True, text=True, check=True,
     )
     assert "broken.ipynb: 0/0  (not a valid notebook" in out.stdout
+
+
+def test_parallel_grading_gives_the_same_grades(tmp_path):
+    paths = []
+    for name in ["correct", "stub"]:
+        paths.append(tmp_path / f"{name}.ipynb")
+        nbformat.write(SUBMISSIONS[name](), paths[-1])
+    results = grade(paths, tmp_path / "g.csv", progress=False, jobs=2, seed=0)
+    assert [sum(g.points(i) for i in g.exercise_ids) for g in results] == [5.0, 0.0]

@@ -20,6 +20,7 @@ def main(argv=None):
     gr.add_argument("--cell-timeout", type=float, default=60, help="seconds per notebook cell (default 60)")
     gr.add_argument("--case-timeout", type=float, default=10, help="seconds per call of a learner function (default 10)")
     gr.add_argument("--memory-mb", type=int, default=4096, help="address-space limit of each kernel (default 4096)")
+    gr.add_argument("--jobs", type=int, default=1, help="submissions graded at once (default 1)")
     gr.add_argument("--seed", type=int, help="fix the random test inputs (default: fresh ones)")
     args = parser.parse_args(argv)
 
@@ -33,7 +34,7 @@ def main(argv=None):
     from .instructor.grade import grade
 
     graded = grade(
-        args.submissions, args.out, args.json_path, args.feedback_dir,
+        args.submissions, args.out, args.json_path, args.feedback_dir, jobs=args.jobs,
         cell_timeout=args.cell_timeout, case_timeout=args.case_timeout, memory_mb=args.memory_mb, seed=args.seed,
     )
     for g in graded:

@@ -7,7 +7,7 @@ The result shows as a short report (HTML in Jupyter, text elsewhere) and is retu
 ``result.passed``, ``result.score``/``result.total``, ``result.messages``.
 """
 
-from . import derivative_rules  # noqa: F401  (registers the chapter's exercises)
+from . import activations, derivative_rules  # noqa: F401  (each module registers its exercises)
 from .core import EXERCISES, LATEST, CheckResult, run_check
 from .summary import ChapterSummary, summary
 

@@ -209,11 +209,18 @@ def write_reports(graded, out_csv, json_path=None, feedback_dir=None):
         Path(json_path).write_text(json.dumps(rows, indent=2, ensure_ascii=False))
 
 
-def grade(paths, out_csv, json_path=None, feedback_dir=None, progress=True, **limits):
+def grade(paths, out_csv, json_path=None, feedback_dir=None, progress=True, jobs=1, **limits):
+    """Grade every submission (``jobs`` at a time, each in its own process and kernel)."""
+    from concurrent.futures import ProcessPoolExecutor
+    from functools import partial
+
     from tqdm import tqdm
 
-    graded = []
-    for path in tqdm(paths, desc="grading", unit="notebook", disable=not progress):
-        graded.append(grade_notebook(path, **limits))
+    bar = partial(tqdm, total=len(paths), desc="grading", unit="notebook", disable=not progress)
+    if jobs <= 1:
+        graded = [grade_notebook(path, **limits) for path in bar(paths)]
+    else:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            graded = list(bar(pool.map(partial(grade_notebook, **limits), paths)))
     write_reports(graded, out_csv, json_path, feedback_dir)
     return graded
