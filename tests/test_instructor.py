@@ -103,7 +103,9 @@ SUBMISSIONS = {
     ),
     "kernel_dies": lambda: with_cell(solved(CHAPTER), "import os\nos._exit(1)", 2),
     "endless_cell": lambda: with_cell(solved(CHAPTER), "while True:\n    pass", 2),
-    "memory_blowup": lambda: with_cell(solved(CHAPTER), "hog = []\nwhile True:\n    hog.append(bytearray(10**8))", 2),
+    "memory_blowup": lambda: with_cell(
+        solved(CHAPTER), "import numpy as np\nhog = []\nwhile True:\n    hog.append(np.empty(10**8))", 2
+    ),
     "endless_function": lambda: with_cell(solved(CHAPTER), "def diamond_grad(x):\n    while True:\n        pass", -1),
 }
 
