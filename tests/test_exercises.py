@@ -7,9 +7,22 @@ import pytest
 from chainrule.exercises import EXERCISES, check, summary
 
 
-def sm(z):
-    e = np.exp(z - z.max(axis=-1, keepdims=True))
-    return e / e.sum(axis=-1, keepdims=True)
+def sm(z, axis=-1):
+    e = np.exp(z - z.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def sig(z):
+    return 1 / (1 + np.exp(-z))
+
+
+def epoch(w, X, y, lr, batch, mean=True, drop_last=False, sign=1.0):
+    for start in range(0, len(X), batch):
+        Xb, yb = X[start : start + batch], y[start : start + batch]
+        if drop_last and len(Xb) < batch:
+            break
+        w = w - sign * lr * 2 * Xb.T @ (Xb @ w - yb) / (len(Xb) if mean else 1)
+    return w
 
 
 def stub(*args):
@@ -79,6 +92,45 @@ WRONG = {
         (lambda z, y: sm(z) - np.eye(z.shape[1])[y], "batch size"),
         (lambda z, y: (np.eye(z.shape[1])[y] - sm(z)) / len(z), "times −1"),
         (lambda z, y: (z - np.eye(z.shape[1])[y]) / len(z), "apply softmax to the logits first"),
+    ],
+    "neurons.neuron_output": [
+        (lambda x, w, b: w @ x + b, "apply σ"),
+        (lambda x, w, b: 1 / (1 + np.exp(-(w @ x))), "bias b is missing"),
+        (lambda x, w, b: np.tanh(w @ x + b), "that is tanh(z)"),
+    ],
+    "neurons.forward_pass": [
+        (lambda X, W1, b1, W2, b2: sig(X @ W1 + b1) @ W2 + b2, "those are the logits"),
+        (lambda X, W1, b1, W2, b2: sig(sig(X @ W1 + b1) @ W2 + b2), "sigmoid on the output layer"),
+        (lambda X, W1, b1, W2, b2: sm(sig(X @ W1 + b1) @ W2 + b2, axis=0), "wrong axis"),
+        (lambda X, W1, b1, W2, b2: sm((X @ W1 + b1) @ W2 + b2), "hidden layer's sigmoid is missing"),
+    ],
+    "neurons.cross_entropy": [
+        (lambda P, y: -np.log(P).mean(), "only the true class"),
+        (lambda P, y: -np.log(P[np.arange(len(y)), y]).sum(), "the sum over the batch"),
+        (lambda P, y: np.log(P[np.arange(len(y)), y]).mean(), "minus sign is missing"),
+        (lambda P, y: (1 - P[np.arange(len(y)), y]).mean(), "take the logarithm"),
+    ],
+    "gradient_descent.gd_step": [
+        (lambda w, g, lr: w + lr * g, "uphill"),
+        (lambda w, g, lr: w - g, "learning rate η is missing"),
+        (lambda w, g, lr: -lr * g, "add it to w"),
+    ],
+    "gradient_descent.max_stable_lr": [
+        (lambda A: 2 / np.linalg.eigvalsh(A).min(), "smallest eigenvalue"),
+        (lambda A: 1 / np.linalg.eigvalsh(A).max(), "twice that"),
+        (lambda A: 2 / np.trace(A), "not its entries or its trace"),
+    ],
+    "gradient_descent.minibatch_epoch": [
+        (lambda w, X, y, lr, b: w - lr * 2 * X.T @ (X @ w - y) / len(X), "one full-batch step"),
+        (lambda w, X, y, lr, b: epoch(w, X, y, lr, b, drop_last=True), "last, smaller batch was skipped"),
+        (lambda w, X, y, lr, b: epoch(w, X, y, lr, b, mean=False), "mean over the batch, not the sum"),
+        (lambda w, X, y, lr, b: epoch(w, X, y, lr, b, sign=-1.0), "uphill"),
+    ],
+    "gradient_descent.momentum_step": [
+        (lambda w, v, g, lr, beta: (w - lr * v, beta * v + g), "old velocity"),
+        (lambda w, v, g, lr, beta: (w - lr * g, beta * v + g), "plain gradient step"),
+        (lambda w, v, g, lr, beta: (w - lr * (v + g), v + g), "velocity must decay"),
+        (lambda w, v, g, lr, beta: (w - lr * (beta * v + g), beta * v - lr * g), "other convention"),
     ],
 }
 
