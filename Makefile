@@ -30,7 +30,7 @@ test: lint
 
 # Re-execute every chapter and store its outputs (the outputs nbval compares against).
 notebooks: $(STAMP)
-	$(BIN)/jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.timeout=600 book/*.ipynb
+	$(BIN)/python tools/execute_notebooks.py $(or $(NB),book/*.ipynb)
 
 clean:
 	rm -rf _build

@@ -62,11 +62,11 @@ def live(steps=30):
     )
 
 
-LEARNING_RATES = [0.005, 0.01, 0.02, 0.05, 0.08, 0.1, 0.12, 0.15, 0.18, 0.19, 0.2, 0.21, 0.25]
+LEARNING_RATES = [0.01, 0.02, 0.05, 0.1, 0.15, 0.18, 0.2, 0.21, 0.25]
 
 
 def static(steps=30):
     """The same figure for precomputed learning rates, for the HTML book (no kernel)."""
     return precompute(
-        "Learning-rate explorer", "learning rate η", LEARNING_RATES, lambda lr: draw(lr, steps), start=3
+        "Learning-rate explorer", "learning rate η", LEARNING_RATES, lambda lr: draw(lr, steps), start=2, dpi=64
     )
