@@ -25,6 +25,26 @@ def epoch(w, X, y, lr, batch, mean=True, drop_last=False, sign=1.0):
     return w
 
 
+def manual(X, y, W1, b1, W2, b2, sigma_prime=True, scale=1.0, transpose=False):
+    H = sig(X @ W1 + b1)
+    P = sm(H @ W2 + b2)
+    d_out = scale * (P - np.eye(W2.shape[1])[y]) / len(X)
+    d_hid = (d_out @ W2.T) * (H * (1 - H) if sigma_prime else 1.0)
+    gW1, gW2 = X.T @ d_hid, H.T @ d_out
+    if transpose:
+        gW1, gW2 = gW1.T, gW2.T
+    return gW1, d_hid.sum(axis=0), gW2, d_out.sum(axis=0)
+
+
+def one_sided(f, W, eps):
+    grad = np.zeros_like(W)
+    for idx in np.ndindex(W.shape):
+        shifted = W.copy()
+        shifted[idx] += eps
+        grad[idx] = (f(shifted) - f(W)) / eps
+    return grad
+
+
 def stub(*args):
     raise NotImplementedError
 
@@ -131,6 +151,48 @@ WRONG = {
         (lambda w, v, g, lr, beta: (w - lr * g, beta * v + g), "plain gradient step"),
         (lambda w, v, g, lr, beta: (w - lr * (v + g), v + g), "velocity must decay"),
         (lambda w, v, g, lr, beta: (w - lr * (beta * v + g), beta * v - lr * g), "other convention"),
+    ],
+    "backprop.output_delta": [
+        (lambda P, Y: P / len(P), "−y term is missing"),
+        (lambda P, Y: P - Y, "batch size"),
+        (lambda P, Y: (Y - P) / len(P), "times −1"),
+        (lambda P, Y: (P - Y) * P * (1 - P) / len(P), "no σ′ factor"),
+    ],
+    "backprop.grad_W2": [
+        (lambda H, d: d.T @ H, "use Hᵀ δ_out"),
+        (lambda H, d: H.T @ d / len(H), "dividing again"),
+        (lambda H, d: -(H.T @ d), "times −1"),
+    ],
+    "backprop.grad_b2": [
+        (lambda H, d: d, "sum δ_out over the batch"),
+        (lambda H, d: d.mean(axis=0), "that is the mean over the batch"),
+        (lambda H, d: -d.sum(axis=0), "times −1"),
+    ],
+    "backprop.hidden_delta": [
+        (lambda d, W2, H: d @ W2.T, "σ′(Z1) is missing"),
+        (lambda d, W2, H: (d @ W2.T) * H, "σ used where σ′ = σ(1 − σ) belongs"),
+        (lambda d, W2, H: (d @ W2.T) * sig(H) * (1 - sig(H)), "applies σ again"),
+        (lambda d, W2, H: d @ W2 * H * (1 - H), "has"),
+    ],
+    "backprop.grad_W1": [
+        (lambda X, d: d.T @ X, "use Xᵀ δ_hid"),
+        (lambda X, d: X.T @ d * len(X), "batch size"),
+        (lambda X, d: -(X.T @ d), "times −1"),
+    ],
+    "backprop.grad_b1": [
+        (lambda X, d: d, "sum δ_hid over the batch"),
+        (lambda X, d: d.sum(axis=1), "wrong axis"),
+        (lambda X, d: -d.sum(axis=0), "times −1"),
+    ],
+    "backprop.backward_pass": [
+        (lambda X, y, W1, b1, W2, b2: manual(X, y, W1, b1, W2, b2, sigma_prime=False), "σ′(Z1) is missing"),
+        (lambda X, y, W1, b1, W2, b2: manual(X, y, W1, b1, W2, b2, scale=len(X)), "N times the reference"),
+        (lambda X, y, W1, b1, W2, b2: manual(X, y, W1, b1, W2, b2, transpose=True), "transposed"),
+    ],
+    "backprop.numerical_gradient": [
+        (lambda f, W, eps: one_sided(f, W, eps), "one-sided difference"),
+        (lambda f, W, eps: np.full(W.shape, (f(W + eps) - f(W - eps)) / (2 * eps)), "perturb one entry"),
+        (lambda f, W, eps: -EXERCISES["backprop.numerical_gradient"].reference(f, W, eps), "times −1"),
     ],
 }
 

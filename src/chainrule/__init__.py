@@ -23,6 +23,7 @@ from .functions import (
 )
 from .gradcheck import GradcheckResult, engine_gradient, gradcheck, numerical_gradient
 from .graph import draw_graph
+from .jacobian import jacobian
 from .rules import RULES
 from .tensor import Tensor
 from .trace import BackwardTrace, trace_backward
@@ -43,6 +44,7 @@ __all__ = [
     "engine_gradient",
     "exp",
     "gradcheck",
+    "jacobian",
     "leaky_relu",
     "log",
     "log_softmax",
