@@ -149,3 +149,10 @@ def test_gradcheck_reports_worst_element_and_both_values():
     assert result.input_index == 0 and result.index in {(0,), (1,), (2,)}
     assert result.engine == pytest.approx(2 * [1.0, 2.0, 3.0][result.index[0]])
     assert result.numeric == pytest.approx(result.engine, rel=1e-8)
+
+
+def test_brief_verdict_rounds_the_error_up_to_a_power_of_ten():
+    result = gradcheck(lambda a: (a**2).sum(), np.array([1.0, 2.0, 3.0]))
+    assert result.brief() in {"OK (max relative error < 1e-12)", "OK (max relative error < 1e-11)",
+                              "OK (max relative error < 1e-10)", "OK (max relative error < 1e-09)"}
+    assert cr.error_bound(3e-7) == pytest.approx(1e-6) and cr.error_bound(0.0) == 1e-12

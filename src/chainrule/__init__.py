@@ -21,7 +21,7 @@ from .functions import (
     softmax,
     tanh,
 )
-from .gradcheck import GradcheckResult, engine_gradient, gradcheck, numerical_gradient
+from .gradcheck import GradcheckResult, engine_gradient, error_bound, gradcheck, numerical_gradient
 from .graph import draw_graph
 from .jacobian import jacobian
 from .rules import RULES
@@ -42,6 +42,7 @@ __all__ = [
     "cross_entropy",
     "draw_graph",
     "engine_gradient",
+    "error_bound",
     "exp",
     "gradcheck",
     "jacobian",

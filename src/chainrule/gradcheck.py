@@ -39,6 +39,16 @@ class GradcheckResult:
 
     __repr__ = __str__
 
+    def brief(self):
+        """The verdict with the error rounded up to a power of ten: stable across machines,
+        where the last digits of finite-difference noise are not."""
+        return f"{'OK' if self.passed else 'MISMATCH'} (max relative error < {error_bound(self.max_rel_error):.0e})"
+
+
+def error_bound(err, smallest=1e-12):
+    """The smallest power of ten at or above ``err`` (at least ``smallest``)."""
+    return max(smallest, 10.0 ** np.ceil(np.log10(err))) if err > 0 else smallest
+
 
 def _scalar_value(f, arrays):
     out = f(*(Tensor(a) for a in arrays))

@@ -34,7 +34,8 @@ class TraceRow:
 
 
 def local_jacobian(node, index):
-    """d(node)/d(node._parents[index]) as an array of shape node.shape + parent.shape."""
+    """d(node)/d(node._parents[index]): a number when both are numbers, else a matrix with
+    one row per element of node and one column per element of the input."""
     parent = node._parents[index]
     if node.size * parent.size > MAX_JACOBIAN_ENTRIES:
         return None
@@ -44,7 +45,8 @@ def local_jacobian(node, index):
         unit[i] = 1.0
         grad = node._vjp(unit.reshape(node.shape))[index]
         rows.append(np.zeros(parent.shape) if grad is None else unbroadcast(grad, parent.shape))
-    return np.array(rows).reshape(node.shape + parent.shape)
+    jac = np.array(rows)
+    return jac.reshape(()) if jac.size == 1 and node.ndim == parent.ndim == 0 else jac.reshape(node.size, parent.size)
 
 
 def labels(root):
