@@ -45,6 +45,19 @@ def one_sided(f, W, eps):
     return grad
 
 
+def last_sigmoid_slope(x, k):
+    for _ in range(k - 1):
+        x = sig(x)
+    return sig(x) * (1 - sig(x))
+
+
+def adam(w, g, m, v, t, lr, correct=True, sqrt=True, v_of_g=False):
+    m = 0.9 * m + 0.1 * g
+    v = 0.999 * v + 0.001 * (g if v_of_g else g**2)
+    m_hat, v_hat = (m / (1 - 0.9**t), v / (1 - 0.999**t)) if correct else (m, v)
+    return w - lr * m_hat / ((np.sqrt(v_hat) if sqrt else v_hat) + 1e-8), m, v
+
+
 def stub(*args):
     raise NotImplementedError
 
@@ -193,6 +206,31 @@ WRONG = {
         (lambda f, W, eps: one_sided(f, W, eps), "one-sided difference"),
         (lambda f, W, eps: np.full(W.shape, (f(W + eps) - f(W - eps)) / (2 * eps)), "perturb one entry"),
         (lambda f, W, eps: -EXERCISES["backprop.numerical_gradient"].reference(f, W, eps), "times −1"),
+    ],
+    "gradient_problems.he_std": [
+        (lambda n: 2.0 / n, "square root"),
+        (lambda n: np.sqrt(1.0 / n), "He uses √(2/fan_in)"),
+        (lambda n: np.sqrt(2.0 * n), "divide by fan_in"),
+    ],
+    "gradient_problems.clip_by_norm": [
+        (lambda g, m: np.clip(g, -m, m), "by value"),
+        (lambda g, m: g / np.linalg.norm(g) * m, "must stay as it is"),
+        (lambda g, m: g / np.linalg.norm(g), "normalises to length 1"),
+    ],
+    "gradient_problems.sigmoid_chain": [
+        (lambda x, k: (sig(x) * (1 - sig(x))) ** k, "each layer's own input"),
+        (lambda x, k: 0.25**k * np.ones_like(x), "upper bound"),
+        (lambda x, k: last_sigmoid_slope(x, k), "last layer's σ′ only"),
+    ],
+    "outlook.adam_step": [
+        (lambda w, g, m, v, t, lr: adam(w, g, m, v, t, lr, correct=False), "bias correction is missing"),
+        (lambda w, g, m, v, t, lr: adam(w, g, m, v, t, lr, sqrt=False), "square root"),
+        (lambda w, g, m, v, t, lr: adam(w, g, m, v, t, lr, v_of_g=True), "squared gradients"),
+    ],
+    "outlook.saliency": [
+        (lambda x, W1, b1, W2, k: W1 @ W2[:, k], "σ′ of the hidden layer is missing"),
+        (lambda x, W1, b1, W2, k: W1 @ (sig(x @ W1 + b1) * W2[:, k]), "σ used where"),
+        (lambda x, W1, b1, W2, k: -(W1 @ (sig(x @ W1 + b1) * (1 - sig(x @ W1 + b1)) * W2[:, k])), "times −1"),
     ],
 }
 

@@ -6,6 +6,7 @@
     loss.backward(); w.grad
 """
 
+from .anomaly import AnomalyError, detect_anomaly
 from .backprop import topological_order
 from .errors import ChainruleError, InputError, ShapeError
 from .functions import (
@@ -31,6 +32,8 @@ from .trace import BackwardTrace, trace_backward
 __version__ = "0.1.0"
 
 __all__ = [
+    "AnomalyError",
+    "detect_anomaly",
     "RULES",
     "BackwardTrace",
     "ChainruleError",

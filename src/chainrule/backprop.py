@@ -7,6 +7,7 @@ iterative depth-first search, so a chain of 100,000 operations needs no recursio
 
 import numpy as np
 
+from . import anomaly
 from .broadcast import unbroadcast
 from .errors import ShapeError
 
@@ -58,6 +59,8 @@ def backpropagate(root, grad=None, on_edge=None):
             if contribution is None:
                 continue
             contribution = unbroadcast(contribution, parent.shape)
+            if anomaly.enabled():
+                anomaly.check_backward(node.op, index, g, contribution)
             key = id(parent)
             # Several paths reach a reused tensor: the multivariable chain rule sums them.
             total = grads[key] + contribution if key in grads else contribution

@@ -44,6 +44,16 @@ class Adam:
             p.data -= self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
 
 
+def clip_grad_norm(params, max_norm):
+    """Scale all gradients together so their joint norm is at most ``max_norm`` (the
+    remedy for exploding gradients of Pascanu et al., 2013). Returns the norm before."""
+    norm = float(np.sqrt(sum(np.sum(p.grad**2) for p in params.values())))
+    if norm > max_norm:
+        for p in params.values():
+            p.grad *= max_norm / norm
+    return norm
+
+
 def minibatches(n, batch_size, rng=None):
     """Index arrays covering 0..n−1 once, in batches (shuffled when ``rng`` is given);
     the last batch is smaller when batch_size does not divide n."""

@@ -7,7 +7,7 @@ Every operation on Tensors goes through ``apply``: it runs the derivative rule's
 
 import numpy as np
 
-from . import rules
+from . import anomaly, rules
 from .errors import InputError
 
 
@@ -168,6 +168,8 @@ def apply(rule, *inputs, **params):
     """Run ``rule`` on the inputs' arrays and record it, so backward can call its vjp."""
     parents = tuple(x if isinstance(x, Tensor) else _constant(x, rule.name) for x in inputs)
     data, vjp = rule(*(p.data for p in parents), **params)
+    if anomaly.enabled():
+        anomaly.check_forward(rule.name, [p.data for p in parents], data)
     out = Tensor.__new__(Tensor)
     out.data = np.asarray(data)
     out.grad = None

@@ -7,7 +7,14 @@ The result shows as a short report (HTML in Jupyter, text elsewhere) and is retu
 ``result.passed``, ``result.score``/``result.total``, ``result.messages``.
 """
 
-from . import activations, backprop, derivative_rules, gradient_descent, neurons  # noqa: F401  (each registers its exercises)
+from . import (  # noqa: F401  (each module registers its exercises)
+    activations,
+    backprop,
+    derivative_rules,
+    gradient_descent,
+    gradient_problems,
+    neurons,
+)
 from .core import EXERCISES, LATEST, CheckResult, run_check
 from .summary import ChapterSummary, summary
 
