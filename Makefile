@@ -6,8 +6,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-# TensorFlow's C++ log lines go to stderr; keep them out of notebook outputs and nbval runs.
-export TF_CPP_MIN_LOG_LEVEL := 2
+# TensorFlow's C++ log lines go to stderr; keep them (errors too: 3) out of outputs and nbval runs.
+export TF_CPP_MIN_LOG_LEVEL := 3
 export PYTHONHASHSEED := 0
 
 .PHONY: book test lint notebooks clean

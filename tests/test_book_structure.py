@@ -65,7 +65,7 @@ def test_exercise_pattern(path):
     nb = nbformat.read(path, as_version=4)
     cells = nb.cells
     starts = [i for i, c in enumerate(cells) if "exercise" in tags(c)]
-    assert len(starts) >= 3, "each chapter has auto-checked exercises"
+    assert starts, "each chapter has auto-checked exercises"
     for i in starts:
         stub, first_check, solution, second_check = cells[i : i + 4]
         assert cells[i - 1].cell_type == "markdown", "an exercise starts with its task in markdown"
@@ -77,3 +77,14 @@ def test_exercise_pattern(path):
         assert "not implemented yet" in text_of(first_check), "stored output shows the stub rejected"
         assert re.search(r"✔ \S+: (\d+)/\1 checks passed", text_of(second_check)), "and the solution passing"
     assert "summary(" in cells[-1].source, "the chapter ends with the exercise summary"
+
+
+def test_the_book_has_at_least_30_auto_checked_exercises_all_registered():
+    from chainrule.exercises import EXERCISES
+
+    used = set()
+    for path in NOTEBOOKS:
+        for cell in nbformat.read(path, as_version=4).cells:
+            used.update(re.findall(r'^check\("([\w.]+)"', cell.source))
+    assert len(used) >= 30, sorted(used)
+    assert used == set(EXERCISES), "every registered exercise appears in a chapter, and only those"

@@ -232,6 +232,11 @@ WRONG = {
         (lambda x, W1, b1, W2, k: W1 @ (sig(x @ W1 + b1) * W2[:, k]), "σ used where"),
         (lambda x, W1, b1, W2, k: -(W1 @ (sig(x @ W1 + b1) * (1 - sig(x @ W1 + b1)) * W2[:, k])), "times −1"),
     ],
+    "tensorflow.double_activation_floor": [
+        (lambda c: np.log(c), "uniform guessing"),
+        (lambda c: np.log(1 + np.exp(-1)), "two-class value"),
+        (lambda c: np.log(1 + (c - 1) * np.e), "best case"),
+    ],
 }
 
 

@@ -44,7 +44,7 @@ def test_release_strips_every_solution_and_output(tmp_path):
         assert all(not c.get("outputs") and c.get("execution_count") is None for c in student.cells if c.cell_type == "code")
         exercises = [c for c in student.cells if "exercise" in c.metadata.get("tags", [])]
         checks = [c for c in student.cells if c.cell_type == "code" and c.source.startswith("check(")]
-        assert len(checks) == len(exercises) >= 3, "one check stays after each exercise"
+        assert len(checks) == len(exercises) >= 1, "one check stays after each exercise"
 
 
 def test_release_refuses_to_overwrite_the_book():

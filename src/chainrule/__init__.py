@@ -6,6 +6,7 @@
     loss.backward(); w.grad
 """
 
+from . import nn, optim  # noqa: E402  (submodules, used as cr.nn and cr.optim)
 from .anomaly import AnomalyError, detect_anomaly
 from .backprop import topological_order
 from .errors import ChainruleError, InputError, ShapeError
@@ -52,6 +53,8 @@ __all__ = [
     "leaky_relu",
     "log",
     "log_softmax",
+    "nn",
+    "optim",
     "mse",
     "numerical_gradient",
     "relu",

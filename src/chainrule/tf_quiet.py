@@ -24,7 +24,9 @@ def _stderr_silenced():
 
 
 def import_tensorflow():
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    # 3 = errors too: TensorFlow logs harmless C++ "errors" (e.g. about graph attributes
+    # during Keras fit); real errors still raise Python exceptions.
+    os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
     with _stderr_silenced():
         import tensorflow as tf
 

@@ -195,3 +195,31 @@ def _saliency_mistakes(got, expected, args, i):
 def input_gradient(x, W1, b1, W2, k):
     H = 1 / (1 + np.exp(-(x @ W1 + b1)))
     return W1 @ (H * (1 - H) * W2[:, k])
+
+
+# --- 6.1 the double activation of the source's TensorFlow code -----------------------------------
+
+
+def _floor_mistakes(got, expected, args, i):
+    (c,) = args
+    if _close(got, np.asarray(np.log(c))):
+        return "that is the loss of uniform guessing; the sigmoid still lets the true logit reach 1 and the others 0"
+    if c > 2 and _close(got, np.asarray(np.log(1 + np.exp(-1)))):
+        return "that is the two-class value; with c classes there are c − 1 competing logits"
+    if _close(got, np.asarray(np.log(1 + (c - 1) * np.e))):
+        return "best case: the true class's logit at its largest (1), the others at their smallest (0)"
+    return None
+
+
+@exercise(
+    id="tensorflow.double_activation_floor",
+    chapter="tensorflow",
+    title="The loss floor of sigmoid outputs fed to softmax",
+    signature="loss_floor(c)",
+    outputs=("smallest cross-entropy",),
+    cases=lambda rng: [(2,), (3,), (10,)],
+    diagnoses=(_floor_mistakes,),
+)
+def loss_floor(c):
+    # logits squashed into (0, 1): at best e^1 for the true class against e^0 for the c − 1 others
+    return np.log(1 + (c - 1) / np.e)
