@@ -1,0 +1,102 @@
+"""Chapter 7 and the explorers of chapters 5 and 7: deep stacks, remedies, anomaly mode."""
+
+import re
+
+import numpy as np
+import pytest
+
+import chainrule as cr
+from chainrule import deep, optim
+from chainrule.explorers import gradients, softmax
+
+
+def test_sigmoid_stack_vanishes_and_remedies_restore_the_ratio():
+    def ratio(**kw):
+        n = deep.layer_gradient_norms(depth=12, width=32, **kw)
+        return n[0] / n[-1]
+
+    assert ratio(activation="sigmoid", init="Glorot") < 1e-5
+    assert 0.1 < ratio(activation="sigmoid", init="Glorot", batchnorm=True) < 10
+    assert ratio(activation="sigmoid", init="Glorot", residual=True) > 1e3 * ratio(activation="sigmoid", init="Glorot")
+    assert 0.1 < ratio(activation="relu", init="He") < 10
+    assert ratio(activation="tanh", init="N(0,1)") > 1e2  # exploding towards the input
+
+
+def test_he_init_keeps_relu_gradients_of_order_one():
+    norms = deep.layer_gradient_norms(activation="relu", init="He", depth=20)
+    assert 1e-2 < norms.min() and norms.max() < 1e2
+
+
+def test_batch_norm_gradient_matches_finite_differences():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(5, 3))
+    w = rng.normal(size=(5, 3))
+    assert cr.gradcheck(lambda t: (deep.batch_norm(t) * w).sum(), x).passed
+    out = deep.batch_norm(cr.Tensor(x)).data
+    np.testing.assert_allclose(out.mean(axis=0), 0, atol=1e-12)
+    np.testing.assert_allclose(out.var(axis=0), 1, rtol=1e-4)
+
+
+def test_clip_grad_norm_rescales_only_long_gradients():
+    a, b = cr.Tensor(np.zeros(2)), cr.Tensor(np.zeros(1))
+    a.grad, b.grad = np.array([3.0, 0.0]), np.array([4.0])
+    assert optim.clip_grad_norm({"a": a, "b": b}, 1.0) == pytest.approx(5.0)
+    np.testing.assert_allclose(np.concatenate([a.grad, b.grad]), [0.6, 0.0, 0.8])
+    optim.clip_grad_norm({"a": a, "b": b}, 10.0)
+    np.testing.assert_allclose(np.concatenate([a.grad, b.grad]), [0.6, 0.0, 0.8])
+
+
+def test_anomaly_mode_names_the_forward_operation():
+    w = cr.Tensor(np.array([800.0, 1.0]))
+    with pytest.raises(cr.AnomalyError, match="forward pass: exp produced inf"):
+        with cr.detect_anomaly():
+            (w * 1.0).exp().sum()
+    with pytest.raises(cr.AnomalyError, match="forward pass: log produced"):
+        with cr.detect_anomaly():
+            cr.Tensor(np.array([-1.0, 2.0])).log()
+
+
+def test_anomaly_mode_names_the_backward_operation():
+    x = cr.Tensor(np.array([0.0, 4.0]))
+    with pytest.raises(cr.AnomalyError, match="backward pass: the rule of pow produced inf for its input #0"):
+        with cr.detect_anomaly():
+            (x**0.5).sum().backward()
+
+
+def test_anomaly_mode_is_off_outside_the_block_and_restored():
+    with cr.detect_anomaly():
+        pass
+    with np.errstate(all="ignore"):
+        out = cr.Tensor(np.array([800.0])).exp()  # no error raised outside the block
+    assert np.isinf(out.data).all()
+
+
+def test_jacobian_of_softmax_is_diag_minus_outer():
+    z = np.array([0.5, -1.0, 2.0])
+    p = cr.softmax(z).data
+    np.testing.assert_allclose(cr.jacobian(cr.softmax, z), np.diag(p) - np.outer(p, p), atol=1e-15)
+    np.testing.assert_allclose(cr.jacobian(lambda t: t * 3.0, np.ones(2)), 3 * np.eye(2))
+
+
+@pytest.mark.parametrize("module, frames", [(gradients, 9), (softmax, len(softmax.TEMPERATURES))])
+def test_static_explorers_have_one_frame_per_setting(module, frames):
+    page = module.static()._repr_html_()
+    assert len(re.findall(r'<img [^>]*src="data:image/png;base64,', page)) == frames
+    assert "http" not in page and 'type="range"' in page
+
+
+def test_live_explorers_have_their_controls():
+    names = [c.description for c in gradients.live().children[:3]]
+    assert names == ["depth", "activation", "init"]
+    sliders = [c.description for c in softmax.live().children[:5]]
+    assert sliders == ["z1", "z2", "z3", "z4", "T"]
+
+
+def test_softmax_explorer_jacobian_scales_with_temperature():
+    import matplotlib.pyplot as plt
+
+    fig = softmax.draw(temperature=2.0)
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    p = cr.softmax(np.array(softmax.LOGITS) / 2.0).data
+    assert texts == [f"{v:.2f}" for v in p]
+    plt.close(fig)
