@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.installed-stamp
 export TF_CPP_MIN_LOG_LEVEL := 3
 export PYTHONHASHSEED := 0
 
-.PHONY: book test lint notebooks clean
+.PHONY: book test lint notebooks clean chromium
 
 $(STAMP): requirements.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 10), "Python 3.10 or newer is needed, found " + sys.version.split()[0]'
@@ -25,8 +25,19 @@ book: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
-test: lint
+# Unit, property, grading, fresh-install and browser tests, plus strict nbval over every
+# chapter. The browser tests read the built book, so the book is built first.
+test: lint book chromium
 	$(BIN)/python -m pytest --nbval --nbval-current-env --nbval-sanitize-with tests/nbval-sanitize.cfg
+
+# The browser tests drive Debian's Chromium (never a browser download). Installed when
+# missing and we are root (as in CI); otherwise they are skipped, with the reason.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing Debian's chromium for the browser tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "chromium missing (sudo apt-get install chromium): the browser tests will be skipped"; fi; }
 
 # Re-execute every chapter and store its outputs (the outputs nbval compares against).
 notebooks: $(STAMP)

@@ -88,3 +88,18 @@ def test_the_book_has_at_least_30_auto_checked_exercises_all_registered():
             used.update(re.findall(r'^check\("([\w.]+)"', cell.source))
     assert len(used) >= 30, sorted(used)
     assert used == set(EXERCISES), "every registered exercise appears in a chapter, and only those"
+
+
+def test_the_book_version_is_the_package_version():
+    import chainrule
+
+    assert f"version {chainrule.__version__}" in CONFIG["html"]["extra_footer"]
+
+
+def test_publishing_workflow_builds_with_make_book_and_deploys_the_html():
+    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "book.yml").read_text())
+    steps = workflow["jobs"]["build"]["steps"]
+    assert any(step.get("run") == "make book" for step in steps)
+    upload = next(s for s in steps if "upload-pages-artifact" in s.get("uses", ""))
+    assert upload["with"]["path"] == "_build/html"
+    assert "deploy-pages" in str(workflow["jobs"]["deploy"]["steps"])

@@ -1,0 +1,48 @@
+"""Command line: ``python -m chainrule release BOOK OUT`` and ``python -m chainrule grade ...``."""
+
+import argparse
+import sys
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m chainrule", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    rel = commands.add_parser("release", help="write the notebooks without solutions and outputs")
+    rel.add_argument("book", help="folder with the chapter notebooks (book/)")
+    rel.add_argument("out", help="folder to write the student notebooks to")
+
+    gr = commands.add_parser("grade", help="execute and grade submitted notebooks")
+    gr.add_argument("submissions", nargs="+", help="the students' .ipynb files")
+    gr.add_argument("--out", required=True, help="CSV file with one row per submission")
+    gr.add_argument("--json", dest="json_path", help="also write the grades as JSON")
+    gr.add_argument("--feedback-dir", help="one feedback .txt per submission (default: feedback/ beside --out)")
+    gr.add_argument("--cell-timeout", type=float, default=60, help="seconds per notebook cell (default 60)")
+    gr.add_argument("--case-timeout", type=float, default=10, help="seconds per call of a learner function (default 10)")
+    gr.add_argument("--memory-mb", type=int, default=4096, help="address-space limit of each kernel (default 4096)")
+    gr.add_argument("--jobs", type=int, default=1, help="submissions graded at once (default 1)")
+    gr.add_argument("--seed", type=int, help="fix the random test inputs (default: fresh ones)")
+    args = parser.parse_args(argv)
+
+    if args.command == "release":
+        from .instructor.release import release
+
+        for path in release(args.book, args.out):
+            print(f"wrote {path}")
+        return 0
+
+    from .instructor.grade import grade
+
+    graded = grade(
+        args.submissions, args.out, args.json_path, args.feedback_dir, jobs=args.jobs,
+        cell_timeout=args.cell_timeout, case_timeout=args.case_timeout, memory_mb=args.memory_mb, seed=args.seed,
+    )
+    for g in graded:
+        total = sum(g.points(i) for i in g.exercise_ids)
+        print(f"{g.path.name}: {total:g}/{len(g.exercise_ids)}" + (f"  ({g.reason})" if g.reason else ""))
+    print(f"grades written to {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

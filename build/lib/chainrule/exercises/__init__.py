@@ -1,0 +1,29 @@
+"""Auto-checked exercises: ``check("chapter.exercise", your_function)``.
+
+    from chainrule.exercises import check
+    check("derivative_rules.product_rule", mul_backward)
+
+The result shows as a short report (HTML in Jupyter, text elsewhere) and is returned:
+``result.passed``, ``result.score``/``result.total``, ``result.messages``.
+"""
+
+from . import (  # noqa: F401  (each module registers its exercises)
+    activations,
+    backprop,
+    derivative_rules,
+    gradient_descent,
+    gradient_problems,
+    neurons,
+)
+from .core import EXERCISES, LATEST, CheckResult, run_check
+from .summary import ChapterSummary, summary
+
+
+def check(exercise_id, fn, seed=None):
+    """Check ``fn`` against exercise ``exercise_id`` on fresh random inputs."""
+    result = run_check(exercise_id, fn, seed=seed)
+    LATEST[exercise_id] = result
+    return result
+
+
+__all__ = ["EXERCISES", "CheckResult", "ChapterSummary", "check", "summary"]

@@ -1,0 +1,61 @@
+"""The kernel side of grading: call one learner function on one case, print the result.
+
+The grader sends the case's arguments in, and reads back plain JSON (never a pickle), so
+nothing the learner's kernel does can run code in the grader or change how it compares.
+"""
+
+import base64
+import copy
+import json
+import pickle
+
+import numpy as np
+
+from .core import _same
+from .guard import call_learner
+
+MARK = "@@chainrule-grade@@"
+
+
+def encode(value):
+    """A learner's return value as JSON-able data: arrays as nested lists, the rest by type."""
+    if value is None:
+        return None
+    if isinstance(value, (tuple, list)):  # keep the structure: (dL/da, dL/db) stays a pair
+        return {"kind": "sequence", "items": [encode(v) for v in value]}
+    if _is_numeric(value):
+        arr = np.asarray(value, dtype=np.float64)
+        return {"kind": "array", "data": arr.tolist(), "shape": list(arr.shape)}
+    return {"kind": "other", "type": type(value).__name__}
+
+
+def decode(data):
+    if data is None:
+        return None
+    if data["kind"] == "sequence":
+        return tuple(decode(v) for v in data["items"])
+    if data["kind"] == "array":
+        return np.array(data["data"], dtype=np.float64).reshape(data["shape"])
+    return type(str(data["type"]), (), {})()  # stands for an object of that type name
+
+
+def _is_numeric(value):
+    try:
+        return np.asarray(value).dtype.kind in "biuf"
+    except (ValueError, TypeError):
+        return False
+
+
+def run_case(function_name, payload, seconds=None):
+    import __main__
+
+    args = pickle.loads(base64.b64decode(payload))
+    fn = getattr(__main__, function_name, None)
+    if not callable(fn):
+        report = {"value": None, "failure": f"the notebook defines no function {function_name}", "changed": False}
+    else:
+        pristine = copy.deepcopy(args)
+        value, failure = call_learner(fn, args, seconds=seconds)
+        changed = any(not _same(a, b) for a, b in zip(args, pristine, strict=True))
+        report = {"value": encode(value) if failure is None else None, "failure": failure, "changed": changed}
+    print(MARK + json.dumps(report))

@@ -1,0 +1,72 @@
+"""The learning-rate explorer (chapter 3): gradient descent on an elongated quadratic bowl,
+its path on the contour plot and its loss curve, for a chosen learning rate η."""
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from ..quadratic import elongated_bowl, gradient_descent
+from .static import precompute
+
+START = np.array([-1.5, 2.0])
+
+
+def verdict(q, lr, run):
+    """One line that says what happened and why, in terms of η and 2/λ_max."""
+    limit = q.max_stable_lr
+    if run.diverged:
+        return f"diverged after {len(run.losses) - 1} steps: η = {lr:.3g} > 2/λ_max = {limit:.3g}"
+    if np.isclose(lr, limit):
+        return f"η = 2/λ_max = {limit:.3g}: the steep direction flips sign every step and never shrinks"
+    if lr > 0.9 * limit:
+        return f"converging slowly with oscillation: η = {lr:.3g} is close to 2/λ_max = {limit:.3g}"
+    return f"converges: η = {lr:.3g} < 2/λ_max = {limit:.3g}; final loss {run.losses[-1]:.2e}"
+
+
+def draw(lr, steps=30, q=None, w0=START):
+    """The figure for one learning rate: path on the contours (left), loss per step (right)."""
+    q = q or elongated_bowl()
+    run = gradient_descent(q, w0, lr, steps)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
+    g1, g2 = np.meshgrid(np.linspace(-2.5, 3.5, 121), np.linspace(-2, 3, 101))
+    grid = np.stack([g1, g2], axis=-1)
+    left.contour(g1, g2, q.loss(grid), levels=np.geomspace(0.01, 40, 14), cmap="viridis", linewidths=0.8)
+    shown = run.path[np.all(np.abs(run.path) < 50, axis=1)]
+    left.plot(shown[:, 0], shown[:, 1], "o-", color="crimson", ms=3, lw=1)
+    left.plot(*q.w_star, "k*", ms=10)
+    left.set_xlim(-2.5, 3.5)
+    left.set_ylim(-2, 3)
+    left.set_aspect("equal")
+    left.set_title("path of w on the loss contours")
+    right.semilogy(np.arange(len(run.losses)), np.maximum(run.losses, 1e-16), "o-", ms=3)
+    right.set_xlabel("step")
+    right.set_ylabel("loss L(w)")
+    right.set_xlim(0, steps)
+    right.set_title("loss per step")
+    fig.suptitle(f"η = {lr:.3g}: {verdict(q, lr, run)}", color="crimson" if run.diverged else "black")
+    fig.tight_layout()
+    return fig
+
+
+def live(steps=30):
+    """The live explorer: sliders for η (log scale) and the number of steps."""
+    import ipywidgets as widgets
+
+    def show(lr, steps):
+        draw(lr, steps)
+        plt.show()
+
+    return widgets.interactive(
+        show,
+        lr=widgets.FloatLogSlider(value=0.05, base=10, min=-2.5, max=np.log10(0.4), step=0.05, description="η"),
+        steps=widgets.IntSlider(value=steps, min=5, max=100, step=5, description="steps"),
+    )
+
+
+LEARNING_RATES = [0.01, 0.02, 0.05, 0.1, 0.15, 0.18, 0.2, 0.21, 0.25]
+
+
+def static(steps=30):
+    """The same figure for precomputed learning rates, for the HTML book (no kernel)."""
+    return precompute(
+        "Learning-rate explorer", "learning rate η", LEARNING_RATES, lambda lr: draw(lr, steps), start=2, dpi=64
+    )

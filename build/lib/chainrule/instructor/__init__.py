@@ -1,0 +1,1 @@
+"""Tools for instructors: a student release of the book, and grading submissions."""

@@ -1,0 +1,226 @@
+"""Grading: execute each submission afresh, then run the checks from outside its kernel.
+
+Nothing stored in a submission is trusted: outputs are discarded and every cell is run
+again in a new kernel (with a per-cell time limit and a memory limit). The learner's
+functions are then called in that kernel on inputs the grader chooses, and only the
+returned numbers come back, as JSON; the grader compares them in its own process. So a
+submission that edits its outputs, prints a fake "passed", or redefines or monkeypatches
+``check`` gains nothing.
+
+Limits, honestly: this is not a sandbox. Submissions run as the grading user and can read
+and write files and use the network; the reference solutions ship inside ``chainrule``, so
+a learner can import them. Grade untrusted work inside a container or a throwaway VM.
+"""
+
+import base64
+import copy
+import csv
+import json
+import pickle
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+from jupyter_core.utils import run_sync
+
+from ..exercises.core import EXERCISES, evaluate
+from ..exercises.remote import MARK, decode
+
+BACKSTOP_S = 10
+CHECK_CALL = re.compile(r"""check\(\s*["']([\w.]+)["']""")
+
+LIMITS_CELL = """\
+import resource as _resource
+_resource.setrlimit(_resource.RLIMIT_AS, ({limit}, {limit}))
+"""
+
+
+@dataclass
+class GradedSubmission:
+    path: Path
+    status: str = "graded"  # or "error": nothing could be graded
+    reason: str = ""
+    exercise_ids: list = field(default_factory=list)  # what the notebook asks to be checked
+    results: dict = field(default_factory=dict)  # exercise id -> CheckResult
+    notes: list = field(default_factory=list)  # what went wrong while running the notebook
+
+    def points(self, exercise_id):
+        result = self.results.get(exercise_id)
+        return round(result.score / result.total, 3) if result and result.total else 0.0
+
+    def feedback(self):
+        lines = [f"Feedback for {self.path.name}", ""]
+        if self.reason:
+            lines += [f"Could not grade: {self.reason}", ""]
+        lines += [f"Note: {n}" for n in self.notes]
+        lines += [str(r) for r in self.results.values()]
+        return "\n".join(lines) + "\n"
+
+
+def exercise_ids(nb):
+    """The exercises a notebook checks: every known id in a check("...") call."""
+    found = []
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            found += [i for i in CHECK_CALL.findall(cell.source) if i in EXERCISES and i not in found]
+    return found
+
+
+def function_name(exercise_id):
+    return EXERCISES[exercise_id].signature.split("(")[0]
+
+
+def remote_caller(client, name, timeout):
+    """A ``call(args)`` for ``evaluate`` that runs the learner's function in the kernel."""
+
+    def call(args):
+        payload = base64.b64encode(pickle.dumps(args)).decode()
+        code = (
+            "from chainrule.exercises.remote import run_case as _chainrule_run_case\n"
+            f"_chainrule_run_case({name!r}, {payload!r}, seconds={timeout!r})"
+        )
+        texts = []
+
+        def collect(msg):
+            if msg["msg_type"] == "stream":
+                texts.append(msg["content"]["text"])
+
+        try:
+            # The kernel stops the function itself after `timeout` s; this longer wait is the
+            # backstop for code that blocks signals (e.g. inside a long C call).
+            run_sync(client.kc.execute_interactive)(
+                code, timeout=timeout + BACKSTOP_S, output_hook=collect, store_history=False, allow_stdin=False
+            )
+        except TimeoutError:
+            run_sync(client.km.interrupt_kernel)()
+            try:  # wait until the interrupted call has ended before sending the next one
+                run_sync(client.kc.execute_interactive)("pass", timeout=BACKSTOP_S, store_history=False)
+            except TimeoutError:
+                pass
+            return None, f"your function ran longer than {timeout:g} s and could not be stopped", False
+        for line in "".join(texts).splitlines():
+            if line.startswith(MARK):
+                report = json.loads(line[len(MARK) :])
+                return decode(report["value"]), report["failure"], bool(report["changed"])
+        return None, "the grader got no answer from your notebook's kernel (did it crash or redefine print?)", False
+
+    return call
+
+
+def run_notebook(client, nb, notes):
+    """Execute every cell; note the cells that failed or timed out. False if the kernel died."""
+    from nbclient.exceptions import DeadKernelError
+
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        try:
+            client.execute_cell(cell, index)
+        except DeadKernelError:
+            notes.append(f"the kernel died in cell {index} (out of memory, or the process was ended)")
+            return False
+        errors = [o for o in cell.outputs if o.output_type == "error"]
+        if errors and index > 0:  # cell 0 is the grader's own limits cell
+            err = errors[0]
+            if err.ename == "KeyboardInterrupt":
+                notes.append(f"cell {index} ran longer than {client.timeout:g} s and was interrupted")
+            else:
+                first_line = str(err.evalue).splitlines()[0][:120] if err.evalue else ""
+                notes.append(f"cell {index} raised {err.ename}: {first_line}")
+    return True
+
+
+def grade_notebook(path, cell_timeout=60, case_timeout=10, memory_mb=4096, seed=None):
+    from nbclient import NotebookClient
+
+    path = Path(path)
+    graded = GradedSubmission(path)
+    try:
+        nb = nbformat.read(path, as_version=4)
+    except Exception as exc:  # anything that is not a readable notebook
+        graded.status, graded.reason = "error", f"not a valid notebook: {type(exc).__name__}: {str(exc)[:120]}"
+        return graded
+    ids = graded.exercise_ids = exercise_ids(nb)
+    if not ids:
+        graded.status, graded.reason = "error", "no exercise checks found in the notebook"
+        return graded
+    fresh = copy.deepcopy(nb)
+    for cell in fresh.cells:
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None  # stored outputs are never trusted
+    fresh.cells.insert(0, nbformat.v4.new_code_cell(LIMITS_CELL.format(limit=memory_mb * 2**20)))
+    client = NotebookClient(
+        fresh,
+        timeout=cell_timeout,
+        allow_errors=True,
+        interrupt_on_timeout=True,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(path.parent.resolve())}},
+    )
+    alive = False
+    try:
+        with client.setup_kernel():
+            alive = run_notebook(client, fresh, graded.notes)
+            for exercise_id in ids:
+                if not (alive and run_sync(client.km.is_alive)()):
+                    break
+                caller = remote_caller(client, function_name(exercise_id), case_timeout)
+                graded.results[exercise_id] = evaluate(EXERCISES[exercise_id], caller, seed)
+    except Exception as exc:  # a kernel that will not start, or dies during the grader's calls
+        graded.notes.append(f"{type(exc).__name__}: {str(exc).splitlines()[0][:160] if str(exc) else ''}")
+    if len(graded.results) < len(ids):
+        graded.status, graded.reason = "error", "; ".join(graded.notes) or "the notebook's kernel stopped answering"
+    return graded
+
+
+def write_reports(graded, out_csv, json_path=None, feedback_dir=None):
+    ids = []
+    for g in graded:
+        ids += [i for i in g.exercise_ids if i not in ids]
+    out_csv = Path(out_csv)
+    out_csv.parent.mkdir(parents=True, exist_ok=True)
+    with out_csv.open("w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["file", "status", "reason", *ids, "total", "max"])
+        for g in graded:
+            total = round(sum(g.points(i) for i in ids), 3)
+            reason = g.reason or "; ".join(g.notes)  # what went wrong, even where the rest was graded
+            writer.writerow([g.path.name, g.status, reason, *(g.points(i) for i in ids), total, len(g.exercise_ids)])
+    feedback_dir = Path(feedback_dir) if feedback_dir else out_csv.parent / "feedback"
+    feedback_dir.mkdir(parents=True, exist_ok=True)
+    for g in graded:
+        (feedback_dir / f"{g.path.stem}.txt").write_text(g.feedback())
+    if json_path:
+        rows = [
+            {
+                "file": g.path.name,
+                "status": g.status,
+                "reason": g.reason,
+                "notes": g.notes,
+                "exercises": {
+                    i: {"points": g.points(i), "status": r.status, "messages": r.messages} for i, r in g.results.items()
+                },
+                "total": round(sum(g.points(i) for i in g.exercise_ids), 3),
+                "max": len(g.exercise_ids),
+            }
+            for g in graded
+        ]
+        Path(json_path).write_text(json.dumps(rows, indent=2, ensure_ascii=False))
+
+
+def grade(paths, out_csv, json_path=None, feedback_dir=None, progress=True, jobs=1, **limits):
+    """Grade every submission (``jobs`` at a time, each in its own process and kernel)."""
+    from concurrent.futures import ProcessPoolExecutor
+    from functools import partial
+
+    from tqdm import tqdm
+
+    bar = partial(tqdm, total=len(paths), desc="grading", unit="notebook", disable=not progress)
+    if jobs <= 1:
+        graded = [grade_notebook(path, **limits) for path in bar(paths)]
+    else:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            graded = list(bar(pool.map(partial(grade_notebook, **limits), paths)))
+    write_reports(graded, out_csv, json_path, feedback_dir)
+    return graded

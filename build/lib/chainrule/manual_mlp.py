@@ -1,0 +1,80 @@
+"""The source's MLP with its backward pass written out by hand (chapter 4), in NumPy.
+
+Row-batch form, N examples in the rows of X (N, n); the chapter derives each line:
+
+    forward                               backward
+    Z1 = X W1 + b1        (N, h)          δ_out = (P − Y) / N                 (N, c)
+    H  = σ(Z1)            (N, h)          ∂L/∂W2 = Hᵀ δ_out                   (h, c)
+    Z2 = H W2 + b2        (N, c)          ∂L/∂b2 = Σ_rows δ_out               (c,)
+    P  = softmax(Z2)      (N, c)          δ_hid = (δ_out W2ᵀ) ⊙ H ⊙ (1 − H)   (N, h)
+    L  = −(1/N) Σ log P[n, yₙ]            ∂L/∂W1 = Xᵀ δ_hid                   (n, h)
+                                          ∂L/∂b1 = Σ_rows δ_hid               (h,)
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .rules import stable_sigmoid
+
+
+def softmax_rows(Z):
+    E = np.exp(Z - Z.max(axis=1, keepdims=True))
+    return E / E.sum(axis=1, keepdims=True)
+
+
+@dataclass
+class Cache:
+    """What the forward pass keeps for the backward pass."""
+
+    X: np.ndarray
+    H: np.ndarray
+    P: np.ndarray
+    loss: float
+
+
+def init_params(n, h, c, rng):
+    """The same initialisation as ``chainrule.nn.init_params``, as plain arrays."""
+    return {
+        "W1": rng.normal(0, 1 / np.sqrt(n), size=(n, h)),
+        "b1": np.zeros(h),
+        "W2": rng.normal(0, 1 / np.sqrt(h), size=(h, c)),
+        "b2": np.zeros(c),
+    }
+
+
+def forward(params, X, y):
+    H = stable_sigmoid(X @ params["W1"] + params["b1"])
+    P = softmax_rows(H @ params["W2"] + params["b2"])
+    loss = -np.mean(np.log(P[np.arange(len(y)), y]))
+    return Cache(X, H, P, float(loss))
+
+
+def backward(params, cache, y):
+    """∂L/∂(each parameter), by the chain rule, layer by layer from the loss backwards."""
+    N, c = cache.P.shape
+    Y = np.eye(c)[y]
+    delta_out = (cache.P - Y) / N  # softmax + cross-entropy: ∂L/∂Z2
+    delta_hid = (delta_out @ params["W2"].T) * cache.H * (1 - cache.H)  # ∂L/∂Z1
+    return {
+        "W1": cache.X.T @ delta_hid,
+        "b1": delta_hid.sum(axis=0),  # b1 was added to every row: sum over the batch
+        "W2": cache.H.T @ delta_out,
+        "b2": delta_out.sum(axis=0),
+    }
+
+
+def accuracy(params, X, y):
+    return float(np.mean(forward(params, X, y).P.argmax(axis=1) == y))
+
+
+def train(params, X, y, lr, epochs, batch_size, rng):
+    """Mini-batch SGD with the hand-written backward pass; returns the loss after each epoch."""
+    history = []
+    for _ in range(epochs):
+        for idx in np.array_split(rng.permutation(len(X)), max(1, len(X) // batch_size)):
+            cache = forward(params, X[idx], y[idx])
+            for name, grad in backward(params, cache, y[idx]).items():
+                params[name] -= lr * grad
+        history.append(forward(params, X, y).loss)
+    return history

@@ -1,0 +1,180 @@
+"""The Tensor: a numpy array that remembers how it was computed.
+
+Every operation on Tensors goes through ``apply``: it runs the derivative rule's forward
+(``rules.py``) and keeps the rule's vector-Jacobian product, so that ``backward()``
+(``backprop.py``) can run the chain rule from the loss back to every input.
+"""
+
+import numpy as np
+
+from . import anomaly, rules
+from .errors import InputError
+
+
+def to_array(value, where="Tensor"):
+    """``value`` as a float numpy array, or an InputError naming ``where`` it was given."""
+    if isinstance(value, Tensor):
+        return value.data
+    try:
+        arr = np.asarray(value)
+    except (ValueError, TypeError):
+        raise InputError(f"{where}: expected numbers or an array of numbers, got {_describe(value)}") from None
+    if arr.dtype.kind not in "biuf":
+        raise InputError(f"{where}: expected real numbers, got {_describe(value)} (numpy dtype {arr.dtype})")
+    if arr.dtype.kind != "f":
+        arr = arr.astype(np.float64)
+    return arr
+
+
+def _describe(value):
+    text = repr(value)
+    return f"{type(value).__name__} {text if len(text) <= 40 else text[:37] + '...'}"
+
+
+class Tensor:
+    """A numpy array with a gradient: ``.data`` holds the value, ``.grad`` dL/d(this)."""
+
+    __slots__ = ("data", "grad", "name", "op", "_parents", "_vjp")
+    # Make numpy hand ``ndarray + Tensor`` to Tensor.__radd__ instead of looping itself.
+    __array_ufunc__ = None
+
+    def __init__(self, data, name=None):
+        self.data = to_array(data)
+        self.grad = None
+        self.name = name
+        self.op = None  # name of the rule that made this tensor; None for inputs
+        self._parents = ()
+        self._vjp = None
+
+    # --- basics ---------------------------------------------------------------------
+
+    shape = property(lambda self: self.data.shape)
+    ndim = property(lambda self: self.data.ndim)
+    size = property(lambda self: self.data.size)
+    dtype = property(lambda self: self.data.dtype)
+
+    def item(self):
+        return self.data.item()
+
+    def __len__(self):
+        return len(self.data)
+
+    def __repr__(self):
+        label = f", name={self.name!r}" if self.name else ""
+        made_by = f", op={self.op!r}" if self.op else ""
+        body = np.array2string(self.data, precision=4, separator=", ", threshold=20)
+        return f"Tensor({body}{label}{made_by})"
+
+    def backward(self, grad=None):
+        """Fill ``.grad`` of this tensor and of every tensor it depends on (chain rule)."""
+        from .backprop import backpropagate
+
+        backpropagate(self, grad)
+
+    # --- operators (each one is a rule in rules.py) ----------------------------------
+
+    def __add__(self, other):
+        return apply(rules.add, self, other)
+
+    def __radd__(self, other):
+        return apply(rules.add, other, self)
+
+    def __sub__(self, other):
+        return apply(rules.sub, self, other)
+
+    def __rsub__(self, other):
+        return apply(rules.sub, other, self)
+
+    def __mul__(self, other):
+        return apply(rules.mul, self, other)
+
+    def __rmul__(self, other):
+        return apply(rules.mul, other, self)
+
+    def __truediv__(self, other):
+        return apply(rules.div, self, other)
+
+    def __rtruediv__(self, other):
+        return apply(rules.div, other, self)
+
+    def __matmul__(self, other):
+        return apply(rules.matmul, self, other)
+
+    def __rmatmul__(self, other):
+        return apply(rules.matmul, other, self)
+
+    def __pow__(self, exponent):
+        if isinstance(exponent, Tensor):
+            return apply(rules.power, self, exponent)
+        if not np.isscalar(exponent) or isinstance(exponent, (str, bytes, complex)):
+            raise InputError(f"pow: the exponent must be a real number or a Tensor, got {_describe(exponent)}")
+        return apply(rules.pow_const, self, p=exponent)
+
+    def __rpow__(self, base):
+        return apply(rules.power, base, self)
+
+    def __neg__(self):
+        return apply(rules.neg, self)
+
+    def __getitem__(self, index):
+        return apply(rules.getitem, self, index=index)
+
+    # --- methods ----------------------------------------------------------------------
+
+    def sum(self, axis=None, keepdims=False):
+        return apply(rules.sum_, self, axis=axis, keepdims=keepdims)
+
+    def mean(self, axis=None, keepdims=False):
+        return apply(rules.mean, self, axis=axis, keepdims=keepdims)
+
+    def reshape(self, *shape):
+        shape = shape[0] if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
+        return apply(rules.reshape, self, shape=tuple(shape))
+
+    def transpose(self, *axes):
+        axes = axes[0] if len(axes) == 1 and isinstance(axes[0], (tuple, list)) else axes
+        return apply(rules.transpose, self, axes=tuple(axes) if axes else None)
+
+    @property
+    def T(self):
+        return self.transpose()
+
+    def exp(self):
+        return apply(rules.exp, self)
+
+    def log(self):
+        return apply(rules.log, self)
+
+    def tanh(self):
+        return apply(rules.tanh, self)
+
+    def sigmoid(self):
+        return apply(rules.sigmoid, self)
+
+    def relu(self):
+        return apply(rules.relu, self)
+
+    def leaky_relu(self, alpha=0.01):
+        return apply(rules.leaky_relu, self, alpha=alpha)
+
+
+def _constant(value, where):
+    """A plain number or array used in an operation: a leaf named by its value if short."""
+    arr = to_array(value, where)
+    return Tensor(arr, name=f"{arr.item():g}" if arr.size == 1 else "const")
+
+
+def apply(rule, *inputs, **params):
+    """Run ``rule`` on the inputs' arrays and record it, so backward can call its vjp."""
+    parents = tuple(x if isinstance(x, Tensor) else _constant(x, rule.name) for x in inputs)
+    data, vjp = rule(*(p.data for p in parents), **params)
+    if anomaly.enabled():
+        anomaly.check_forward(rule.name, [p.data for p in parents], data)
+    out = Tensor.__new__(Tensor)
+    out.data = np.asarray(data)
+    out.grad = None
+    out.name = None
+    out.op = rule.name
+    out._parents = parents
+    out._vjp = vjp
+    return out
