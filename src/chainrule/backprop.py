@@ -30,7 +30,8 @@ def topological_order(root):
 
 
 def backpropagate(root, grad=None, on_edge=None):
-    """Set ``.grad = dL/d(node)`` on every node ``root`` (the L) depends on.
+    """Set ``.grad = dL/d(node)`` on every tensor ``root`` (the L) depends on, except
+    constants (``requires_grad=False``: plain numbers and arrays used in operations).
 
     ``on_edge(node, index, upstream, contribution, total)`` is called for every edge
     node → node._parents[index] as its contribution is added (used by the trace).
@@ -48,16 +49,21 @@ def backpropagate(root, grad=None, on_edge=None):
             raise ShapeError(f"backward: grad of shape {grad.shape} given for an output of shape {root.shape}")
 
     grads = {id(root): grad}
+    handed_out = set()
     for node in reversed(topological_order(root)):
+        if not node.requires_grad:
+            continue
         g = grads.pop(id(node), None)
         if g is None:  # no path carried a gradient here (e.g. only through labels)
             g = np.zeros_like(node.data)
-        node.grad = np.array(g, dtype=node.dtype)  # an own, writable copy per tensor
+        node.grad = _own(g, node.dtype, handed_out)
         if node._vjp is None:
             continue
         for index, (parent, contribution) in enumerate(zip(node._parents, node._vjp(g), strict=True)):
-            if contribution is None:
+            if contribution is None or not parent.requires_grad:
                 continue
+            if callable(contribution):  # a rule may defer costly work until it is needed
+                contribution = contribution()
             contribution = unbroadcast(contribution, parent.shape)
             if anomaly.enabled():
                 anomaly.check_backward(node.op, index, g, contribution)
@@ -67,3 +73,12 @@ def backpropagate(root, grad=None, on_edge=None):
             grads[key] = total
             if on_edge is not None:
                 on_edge(node, index, g, contribution, total)
+
+
+def _own(g, dtype, handed_out):
+    """``g`` as this tensor's own writable array: copied only if it is a read-only view
+    (broadcast_to) or already the .grad of another tensor (add passes g on unchanged)."""
+    if g.dtype != dtype or not g.flags.writeable or id(g) in handed_out:
+        g = np.array(g, dtype=dtype)
+    handed_out.add(id(g))
+    return g

@@ -50,19 +50,26 @@ def table():
     return [(r.name, r.formula, r.section) for r in RULES.values()]
 
 
+def elementwise(op, ufunc, a, b):
+    """ufunc(a, b) with broadcasting; a shape mismatch becomes a ShapeError naming ``op``."""
+    try:
+        return ufunc(a, b)
+    except ValueError:
+        broadcast_shape(op, a.shape, b.shape)  # raises the ShapeError with both shapes
+        raise
+
+
 # --- Sum rule -------------------------------------------------------------------------
 
 
 @rule("add", "∂(a+b)/∂a = 1,  ∂(a+b)/∂b = 1", f"{RULES_CH} § Sum rule")
 def add(a, b):
-    broadcast_shape("add", a.shape, b.shape)
-    return a + b, lambda g: (g, g)
+    return elementwise("add", np.add, a, b), lambda g: (g, g)
 
 
 @rule("sub", "∂(a−b)/∂a = 1,  ∂(a−b)/∂b = −1", f"{RULES_CH} § Sum rule")
 def sub(a, b):
-    broadcast_shape("sub", a.shape, b.shape)
-    return a - b, lambda g: (g, -g)
+    return elementwise("sub", np.subtract, a, b), lambda g: (g, -g)
 
 
 @rule("neg", "∂(−a)/∂a = −1", f"{RULES_CH} § Sum rule")
@@ -75,14 +82,12 @@ def neg(a):
 
 @rule("mul", "∂(ab)/∂a = b,  ∂(ab)/∂b = a", f"{RULES_CH} § Product rule")
 def mul(a, b):
-    broadcast_shape("mul", a.shape, b.shape)
-    return a * b, lambda g: (g * b, g * a)
+    return elementwise("mul", np.multiply, a, b), lambda g: (g * b, g * a)
 
 
 @rule("div", "∂(a/b)/∂a = 1/b,  ∂(a/b)/∂b = −a/b²", f"{RULES_CH} § Product rule")
 def div(a, b):
-    broadcast_shape("div", a.shape, b.shape)
-    out = a / b
+    out = elementwise("div", np.divide, a, b)
     return out, lambda g: (g / b, -g * out / b)
 
 
@@ -94,8 +99,7 @@ def pow_const(a, p):
 
 @rule("power", "∂(aᵇ)/∂a = b·aᵇ⁻¹,  ∂(aᵇ)/∂b = aᵇ·ln a", f"{RULES_CH} § Power rule")
 def power(a, b):
-    broadcast_shape("power", a.shape, b.shape)
-    out = a**b
+    out = elementwise("power", np.power, a, b)
     return out, lambda g: (g * b * a ** (b - 1), g * out * np.log(a))
 
 
@@ -118,17 +122,27 @@ def matmul(a, b):
     b2 = b[:, None] if b.ndim == 1 else b
     out2 = a2 @ b2
 
+    def grad_a(g2):
+        ga = g2 @ np.swapaxes(b2, -1, -2)
+        return ga[..., 0, :] if a.ndim == 1 else ga
+
+    def grad_b(g2):
+        gb = np.swapaxes(a2, -1, -2) @ g2
+        return gb[..., 0] if b.ndim == 1 else gb
+
     def vjp(g):
         g2 = g.reshape(out2.shape)
-        ga = g2 @ np.swapaxes(b2, -1, -2)
-        gb = np.swapaxes(a2, -1, -2) @ g2
-        if a.ndim == 1:
-            ga = ga[..., 0, :]
-        if b.ndim == 1:
-            gb = gb[..., 0]
-        return ga, gb
+        # Deferred: the engine calls each only if that input needs a gradient (a batch of
+        # data X in X @ W does not, and ∂L/∂X would cost as much as the forward product).
+        return (lambda: grad_a(g2)), (lambda: grad_b(g2))
 
-    return a @ b, vjp
+    # Drop the axes added for vectors, as np.matmul does (the product is computed once).
+    shape = out2.shape
+    if a.ndim == 1:
+        shape = shape[:-2] + shape[-1:]  # the row axis added to a
+    if b.ndim == 1:
+        shape = shape[:-1]  # the column axis added to b
+    return out2.reshape(shape), vjp
 
 
 # --- Reductions and shape changes -----------------------------------------------------

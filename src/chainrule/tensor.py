@@ -34,15 +34,18 @@ def _describe(value):
 class Tensor:
     """A numpy array with a gradient: ``.data`` holds the value, ``.grad`` dL/d(this)."""
 
-    __slots__ = ("data", "grad", "name", "op", "_parents", "_vjp")
+    __slots__ = ("data", "grad", "name", "op", "requires_grad", "_parents", "_vjp")
     # Make numpy hand ``ndarray + Tensor`` to Tensor.__radd__ instead of looping itself.
     __array_ufunc__ = None
 
-    def __init__(self, data, name=None):
+    def __init__(self, data, name=None, requires_grad=True):
         self.data = to_array(data)
         self.grad = None
         self.name = name
         self.op = None  # name of the rule that made this tensor; None for inputs
+        # False for plain numbers and arrays used in an operation (data, constants):
+        # backward computes no gradient for them, e.g. no ∂L/∂X for the input batch.
+        self.requires_grad = requires_grad
         self._parents = ()
         self._vjp = None
 
@@ -161,7 +164,7 @@ class Tensor:
 def _constant(value, where):
     """A plain number or array used in an operation: a leaf named by its value if short."""
     arr = to_array(value, where)
-    return Tensor(arr, name=f"{arr.item():g}" if arr.size == 1 else "const")
+    return Tensor(arr, name=f"{arr.item():g}" if arr.size == 1 else "const", requires_grad=False)
 
 
 def apply(rule, *inputs, **params):
@@ -175,6 +178,7 @@ def apply(rule, *inputs, **params):
     out.grad = None
     out.name = None
     out.op = rule.name
+    out.requires_grad = any(p.requires_grad for p in parents)
     out._parents = parents
     out._vjp = vjp
     return out

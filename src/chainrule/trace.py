@@ -44,6 +44,7 @@ def local_jacobian(node, index):
         unit = np.zeros(node.size, dtype=node.dtype)
         unit[i] = 1.0
         grad = node._vjp(unit.reshape(node.shape))[index]
+        grad = grad() if callable(grad) else grad
         rows.append(np.zeros(parent.shape) if grad is None else unbroadcast(grad, parent.shape))
     jac = np.array(rows)
     return jac.reshape(()) if jac.size == 1 and node.ndim == parent.ndim == 0 else jac.reshape(node.size, parent.size)
