@@ -4,6 +4,7 @@ Jupyter kernel, and a chapter runs there. A dependency the package imports but d
 declare fails here, not on a reader's Colab (d2l's and fastbook's classic failure)."""
 
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -31,14 +32,18 @@ RUN_CHAPTER = textwrap.dedent(
 
 @pytest.fixture(scope="module")
 def fresh_python(tmp_path_factory):
-    venv = tmp_path_factory.mktemp("fresh") / "venv"
+    folder = tmp_path_factory.mktemp("fresh")
+    # Install from a copy, so the build leaves no build/ or *.egg-info in the checkout.
+    source = folder / "chainrule"
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(".venv", "_build", ".git", "build", "*.egg-info", "book"))
+    venv = folder / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     python = venv / "bin" / "python"
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
     # What the setup cell does on Colab (`pip install "chainrule @ git+<repo>"`), from this
     # checkout; plus the kernel machinery Colab already has.
     subprocess.run(
-        [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", str(ROOT), "ipykernel", "nbclient"],
+        [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", str(source), "ipykernel", "nbclient"],
         check=True, env=env, capture_output=True, text=True,
     )
     return python, env

@@ -1,1 +1,0 @@
-"""Tools for instructors: a student release of the book, and grading submissions."""
