@@ -3,13 +3,9 @@
 import numpy as np
 
 from ..rules import stable_sigmoid
-from .core import exercise
+from .core import exercise, matches, softmax
 
 CHAPTER = "activations"
-
-
-def _close(a, b):
-    return a.shape == b.shape and np.allclose(a, b, rtol=1e-6, atol=1e-9)
 
 
 def _z_cases(rng):
@@ -22,11 +18,11 @@ def _z_cases(rng):
 def _sigmoid_mistakes(got, expected, args, i):
     (z,) = args
     s = stable_sigmoid(z)
-    if _close(got, s):
+    if matches(got, s):
         return "that is σ(z) itself; its derivative is σ(z)(1 − σ(z))"
-    if _close(got, z * (1 - z)):
+    if matches(got, z * (1 - z)):
         return "σ(1 − σ) must be applied to σ(z), not to z"
-    if _close(got, 1 - s):
+    if matches(got, 1 - s):
         return "that is 1 − σ(z); multiply by σ(z)"
     return None
 
@@ -51,11 +47,11 @@ def sigmoid_grad(z):
 def _tanh_mistakes(got, expected, args, i):
     (z,) = args
     t = np.tanh(z)
-    if _close(got, 1 - t):
+    if matches(got, 1 - t):
         return "the derivative of tanh is 1 − tanh²(z): the square is missing"
-    if _close(got, 1 - z**2):
+    if matches(got, 1 - z**2):
         return "1 − tanh² must be applied to tanh(z), not to z"
-    if _close(got, t):
+    if matches(got, t):
         return "that is tanh(z) itself, not its derivative"
     return None
 
@@ -87,11 +83,11 @@ def _relu_cases(rng):
 
 def _relu_mistakes(got, expected, args, i):
     (z,) = args
-    if _close(got, (z >= 0).astype(float)):
+    if matches(got, (z >= 0).astype(float)):
         return "at z = 0 ReLU is continuous but not differentiable; use the subgradient 0 there (as TensorFlow does)"
-    if _close(got, np.maximum(z, 0)):
+    if matches(got, np.maximum(z, 0)):
         return "that is ReLU itself, max(0, z), not its derivative"
-    if _close(got, (z < 0).astype(float)) or _close(got, (z <= 0).astype(float)):
+    if matches(got, (z < 0).astype(float)) or matches(got, (z <= 0).astype(float)):
         return "the slope is 1 where z > 0 and 0 where z < 0: the cases are swapped"
     return None
 
@@ -112,10 +108,6 @@ def relu_grad(z):
 # --- softmax Jacobian --------------------------------------------------------------------
 
 
-def _softmax(z, axis=-1):
-    e = np.exp(z - z.max(axis=axis, keepdims=True))
-    return e / e.sum(axis=axis, keepdims=True)
-
 
 def _jacobian_cases(rng):
     return [(rng.normal(size=c) * 2,) for c in (2, 3, 5)]
@@ -123,12 +115,12 @@ def _jacobian_cases(rng):
 
 def _jacobian_mistakes(got, expected, args, i):
     (z,) = args
-    s = _softmax(z)
-    if _close(got, np.diag(s - s**2)):
+    s = softmax(z)
+    if matches(got, np.diag(s - s**2)):
         return "only the diagonal σᵢ − σᵢ² (the source article's formula): off the diagonal ∂σᵢ/∂zⱼ = −σᵢσⱼ"
-    if _close(got, s - s**2):
+    if matches(got, s - s**2):
         return "that is the diagonal as a vector; the Jacobian is a C×C matrix, J[i, j] = σᵢ(δᵢⱼ − σⱼ)"
-    if _close(got, np.diag(s) + np.outer(s, s)):
+    if matches(got, np.diag(s) + np.outer(s, s)):
         return "the off-diagonal entries are −σᵢσⱼ: check the sign of the outer product"
     return None
 
@@ -161,12 +153,12 @@ def _ce_cases(rng):
 def _ce_mistakes(got, expected, args, i):
     logits, labels = args
     n, c = logits.shape
-    p, y = _softmax(logits), np.eye(c)[labels]
-    if _close(got, p / n) or _close(got, p):
+    p, y = softmax(logits), np.eye(c)[labels]
+    if matches(got, p / n) or matches(got, p):
         return "the −y term is missing: ∂L/∂z = (p − y)/N, where y is the one-hot label"
-    if _close(got, (logits - y) / n):
+    if matches(got, (logits - y) / n):
         return "apply softmax to the logits first: p = softmax(z), then (p − y)/N"
-    if _close(got, (p - y) * p * (1 - p) / n):
+    if matches(got, (p - y) * p * (1 - p) / n):
         return "no extra σ′ factor: with cross-entropy, the softmax derivative cancels to p − y"
     return None
 

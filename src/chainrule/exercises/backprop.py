@@ -8,14 +8,10 @@ import numpy as np
 
 from ..manual_mlp import backward, forward, softmax_rows
 from ..rules import stable_sigmoid
-from .core import exercise
+from .core import exercise, matches
 
 CHAPTER = "backprop"
 SHAPES = [(1, 4, 3, 2), (5, 6, 4, 3), (7, 3, 5, 4)]  # (N, n, h, c), batch sizes 1 and > 1
-
-
-def _close(a, b):
-    return a.shape == b.shape and np.allclose(a, b, rtol=1e-6, atol=1e-9)
 
 
 def _network(rng, N, n, h, c):
@@ -44,9 +40,9 @@ def _delta_out_cases(rng):
 
 def _delta_out_mistakes(got, expected, args, i):
     P, Y = args
-    if _close(got, P / len(P)) or _close(got, P):
+    if matches(got, P / len(P)) or matches(got, P):
         return "the −y term is missing: ∂L/∂Z2 = (P − Y)/N"
-    if _close(got, (P - Y) * P * (1 - P) / len(P)):
+    if matches(got, (P - Y) * P * (1 - P) / len(P)):
         return "no σ′ factor here: softmax and cross-entropy together give exactly (P − Y)/N"
     return None
 
@@ -79,7 +75,7 @@ def _w2_mistakes(got, expected, args, i):
     H, delta = args
     if got.shape == (delta.shape[1], H.shape[1]):
         return f"shape {got.shape} is that of W2ᵀ; ∂L/∂W2 has W2's shape {expected.shape}: use Hᵀ δ_out"
-    if _close(got, H.T @ delta / len(H)):
+    if matches(got, H.T @ delta / len(H)):
         return "δ_out already holds the 1/N of the mean; dividing again shrinks the gradient by N"
     return None
 
@@ -101,7 +97,7 @@ def _b2_mistakes(got, expected, args, i):
     H, delta = args
     if got.shape == delta.shape and len(delta) > 1:
         return "b2 was added to every row: sum δ_out over the batch (axis 0)"
-    if _close(got, delta.mean(axis=0)):
+    if matches(got, delta.mean(axis=0)):
         return "that is the mean over the batch; δ_out already contains the 1/N, so sum"
     return None
 
@@ -133,14 +129,14 @@ def _hidden_cases(rng):
 def _hidden_mistakes(got, expected, args, i):
     delta, W2, H = args
     back = delta @ W2.T
-    if _close(got, back):
+    if matches(got, back):
         return "σ′(Z1) is missing: multiply elementwise by H ⊙ (1 − H)"
-    if _close(got, back * H):
+    if matches(got, back * H):
         return "σ used where σ′ = σ(1 − σ) belongs: multiply by H ⊙ (1 − H), not by H"
     Z1 = np.log(H / (1 - H))
-    if _close(got, back * Z1 * (1 - Z1)):
+    if matches(got, back * Z1 * (1 - Z1)):
         return "σ′ = σ(1 − σ) takes the activation H = σ(Z1), not Z1"
-    if _close(got, back * stable_sigmoid(H) * (1 - stable_sigmoid(H))):
+    if matches(got, back * stable_sigmoid(H) * (1 - stable_sigmoid(H))):
         return "that applies σ again to H; H is already σ(Z1), so σ′ = H ⊙ (1 − H)"
     return None
 
@@ -228,11 +224,11 @@ def _whole_mistakes(got, expected, args, i):
     params = {"W1": W1, "b1": b1, "W2": W2, "b2": b2}
     cache = forward(params, X, y)
     delta_out = (cache.P - np.eye(W2.shape[1])[y]) / len(X)
-    if i == 0 and _close(got, X.T @ (delta_out @ W2.T)):
+    if i == 0 and matches(got, X.T @ (delta_out @ W2.T)):
         return "σ′(Z1) is missing from δ_hid: multiply by H ⊙ (1 − H) before forming ∂L/∂W1"
-    if i == 0 and _close(got, X.T @ ((delta_out @ W2.T) * cache.H)):
+    if i == 0 and matches(got, X.T @ ((delta_out @ W2.T) * cache.H)):
         return "σ used where σ′ = σ(1 − σ) belongs in δ_hid"
-    if _close(got, backward(params, cache, y)[("W1", "b1", "W2", "b2")[i]] * len(X)):
+    if matches(got, backward(params, cache, y)[("W1", "b1", "W2", "b2")[i]] * len(X)):
         return "N times the reference: δ_out = (P − Y)/N, the loss is a mean over the batch"
     return None
 
@@ -276,7 +272,7 @@ def _gradcheck_mistakes(got, expected, args, i):
         shifted = W.copy()
         shifted[idx] += eps
         forward_diff[idx] = (f(shifted) - f(W)) / eps
-    if _close(got, forward_diff):
+    if matches(got, forward_diff):
         return "that is a one-sided difference; use (f(W + ε) − f(W − ε)) / 2ε for each entry"
     if got.shape == W.shape and np.allclose(got, got.flat[0]) and W.size > 1:
         return "every entry is the same: perturb one entry of W at a time, not all of them"

@@ -83,6 +83,18 @@ class CheckResult:
 # --- comparing one returned value with the reference -----------------------------------
 
 
+def softmax(z, axis=-1):
+    """Plain NumPy softmax, for recomputing references and typical mistakes."""
+    e = np.exp(z - z.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def matches(got, candidate):
+    """Whether ``got`` equals ``candidate`` (a recomputed mistake) in shape and value."""
+    candidate = np.asarray(candidate)
+    return got.shape == candidate.shape and np.allclose(got, candidate, rtol=1e-6, atol=1e-9)
+
+
 def as_outputs(value, n):
     """The learner's return value as a tuple of n outputs (a single output may come bare)."""
     if n == 1:

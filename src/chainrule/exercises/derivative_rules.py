@@ -3,13 +3,9 @@ each diagnosis recognises one typical mistake by recomputing it."""
 
 import numpy as np
 
-from .core import exercise
+from .core import exercise, matches
 
 CHAPTER = "derivative_rules"
-
-
-def _close(a, b):
-    return a.shape == b.shape and np.allclose(a, b, rtol=1e-6, atol=1e-9)
 
 
 # --- 1. the product rule, as a backward function ------------------------------------
@@ -22,9 +18,9 @@ def _product_cases(rng):
 
 def _product_mistakes(got, expected, args, i):
     a, b, g = args
-    if _close(got, g * (a if i == 0 else b)):
+    if matches(got, g * (a if i == 0 else b)):
         return ["∂(ab)/∂a is b", "∂(ab)/∂b is a"][i] + " (the *other* factor): the factors are swapped"
-    if _close(got, b if i == 0 else a):
+    if matches(got, b if i == 0 else a):
         return "that is the local derivative alone: multiply it by the upstream gradient g (chain rule)"
     return None
 
@@ -52,9 +48,9 @@ def _linear_cases(rng):
 def _linear_mistakes(got, expected, args, i):
     w, x, b, y = args
     r = w @ x + b - y
-    if _close(got, expected / 2):
+    if matches(got, expected / 2):
         return "half the reference: the outer derivative of r² is 2r"
-    if i == 0 and _close(got, 2 * r * w):
+    if i == 0 and matches(got, 2 * r * w):
         return "∂(w·x)/∂w is x, not w"
     if i == 0 and got.shape == () and np.isclose(got, 2 * r):
         return "that is ∂L/∂r; multiply by ∂r/∂w = x, a vector of w's shape"
@@ -84,11 +80,11 @@ def _paths_cases(rng):
 
 def _paths_mistakes(got, expected, args, i):
     (x,) = args
-    if _close(got, 2 * x * np.sin(x)):
+    if matches(got, 2 * x * np.sin(x)):
         return "you followed only the path through u = x²; add the path through v = sin x"
-    if _close(got, x**2 * np.cos(x)):
+    if matches(got, x**2 * np.cos(x)):
         return "you followed only the path through v = sin x; add the path through u = x²"
-    if _close(got, 2 * x * np.cos(x)):
+    if matches(got, 2 * x * np.cos(x)):
         return "that multiplies the two local derivatives; the paths' contributions are added, each times the other factor"
     return None
 
@@ -121,9 +117,9 @@ def _difference_cases(rng):
 
 def _difference_mistakes(got, expected, args, i):
     f, x, h = args
-    if _close(got, (f(x + h) - f(x)) / h):
+    if matches(got, (f(x + h) - f(x)) / h):
         return "that is the one-sided difference (f(x+h) − f(x))/h, error O(h); use both sides, error O(h²)"
-    if _close(got, (f(x + h) - f(x - h)) / h):
+    if matches(got, (f(x + h) - f(x - h)) / h):
         return "the two points are 2h apart: divide by 2h"
     return None
 
@@ -155,7 +151,7 @@ def _bias_mistakes(got, expected, args, i):
         return "b was added to every row of the batch: sum its gradient over the batch axis (axis 0) to get b's shape"
     if i == 1 and got.shape == (g.shape[0],) and g.shape[0] != g.shape[1]:
         return "summed over the wrong axis: b has one entry per column, so sum over rows (axis 0)"
-    if i == 1 and _close(got, g.mean(axis=0)):
+    if i == 1 and matches(got, g.mean(axis=0)):
         return "that is the mean over the batch; each row adds its own contribution, so sum them"
     return None
 

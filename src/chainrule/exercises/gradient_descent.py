@@ -2,13 +2,9 @@
 
 import numpy as np
 
-from .core import exercise
+from .core import exercise, matches
 
 CHAPTER = "gradient_descent"
-
-
-def _close(a, b):
-    return a.shape == b.shape and np.allclose(a, b, rtol=1e-6, atol=1e-9)
 
 
 # --- one step ----------------------------------------------------------------------------
@@ -20,11 +16,11 @@ def _step_cases(rng):
 
 def _step_mistakes(got, expected, args, i):
     w, grad, lr = args
-    if _close(got, w + lr * grad):
+    if matches(got, w + lr * grad):
         return "that steps *along* the gradient, uphill; gradient descent subtracts η·∂L/∂w"
-    if _close(got, w - grad):
+    if matches(got, w - grad):
         return "the learning rate η is missing: w − η·∂L/∂w"
-    if _close(got, -lr * grad):
+    if matches(got, -lr * grad):
         return "that is only the change −η·∂L/∂w; add it to w"
     return None
 
@@ -57,11 +53,11 @@ def _lr_cases(rng):
 def _lr_mistakes(got, expected, args, i):
     (A,) = args
     lam = np.linalg.eigvalsh(A)
-    if _close(got, np.asarray(2 / lam.min())):
+    if matches(got, np.asarray(2 / lam.min())):
         return "that uses the smallest eigenvalue; the steepest direction (λ_max) diverges first"
-    if _close(got, np.asarray(1 / lam.max())):
+    if matches(got, np.asarray(1 / lam.max())):
         return "1/λ_max is the best step for the steepest direction; the stability limit is twice that"
-    if _close(got, np.asarray(2 / np.abs(A).max())) or _close(got, np.asarray(2 / np.trace(A))):
+    if matches(got, np.asarray(2 / np.abs(A).max())) or matches(got, np.asarray(2 / np.trace(A))):
         return "use the eigenvalues of A (np.linalg.eigvalsh), not its entries or its trace"
     return None
 
@@ -102,13 +98,13 @@ def _epoch_reference(w, X, y, lr, batch_size, mean=True, drop_last=False, sign=1
 
 def _epoch_mistakes(got, expected, args, i):
     w, X, y, lr, batch = args
-    if _close(got, _epoch_reference(w, X, y, lr, len(X))):
+    if matches(got, _epoch_reference(w, X, y, lr, len(X))):
         return "that is one full-batch step; an epoch takes one step per mini-batch"
-    if _close(got, _epoch_reference(w, X, y, lr, batch, drop_last=True)):
+    if matches(got, _epoch_reference(w, X, y, lr, batch, drop_last=True)):
         return "the last, smaller batch was skipped; an epoch uses every example once"
-    if _close(got, _epoch_reference(w, X, y, lr, batch, mean=False)):
+    if matches(got, _epoch_reference(w, X, y, lr, batch, mean=False)):
         return "each batch's gradient should be the mean over the batch, not the sum"
-    if _close(got, _epoch_reference(w, X, y, lr, batch, sign=-1.0)):
+    if matches(got, _epoch_reference(w, X, y, lr, batch, sign=-1.0)):
         return "the steps go uphill: subtract η·gradient"
     return None
 
@@ -138,13 +134,13 @@ def _momentum_cases(rng):
 
 def _momentum_mistakes(got, expected, args, i):
     w, v, grad, lr, beta = args
-    if i == 0 and _close(got, w - lr * v):
+    if i == 0 and matches(got, w - lr * v):
         return "w was moved with the old velocity; update v first, then w ← w − η·v_new"
-    if i == 0 and _close(got, w - lr * grad):
+    if i == 0 and matches(got, w - lr * grad):
         return "that is a plain gradient step; momentum steps along the velocity v ← βv + g"
-    if i == 1 and _close(got, beta * v - lr * grad):
+    if i == 1 and matches(got, beta * v - lr * grad):
         return "that is the other convention (v ← βv − ηg); here v ← βv + ∂L/∂w and w ← w − η·v"
-    if i == 1 and _close(got, v + grad):
+    if i == 1 and matches(got, v + grad):
         return "the velocity must decay: v ← β·v + ∂L/∂w"
     return None
 

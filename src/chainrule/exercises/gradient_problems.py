@@ -3,12 +3,7 @@
 import numpy as np
 
 from ..rules import stable_sigmoid
-from .core import exercise
-
-
-def _close(a, b):
-    return a.shape == b.shape and np.allclose(a, b, rtol=1e-6, atol=1e-9)
-
+from .core import exercise, matches
 
 # --- 7.1 He initialisation --------------------------------------------------------------------
 
@@ -19,11 +14,11 @@ def _he_cases(rng):
 
 def _he_mistakes(got, expected, args, i):
     (fan_in,) = args
-    if _close(got, np.asarray(2.0 / fan_in)):
+    if matches(got, np.asarray(2.0 / fan_in)):
         return "that is the variance 2/fan_in; the standard deviation is its square root"
-    if _close(got, np.asarray(np.sqrt(1.0 / fan_in))):
+    if matches(got, np.asarray(np.sqrt(1.0 / fan_in))):
         return "√(1/fan_in) keeps the variance for linear units; ReLU zeroes half the inputs, so He uses √(2/fan_in)"
-    if _close(got, np.asarray(np.sqrt(2.0 * fan_in))):
+    if matches(got, np.asarray(np.sqrt(2.0 * fan_in))):
         return "divide by fan_in: the more inputs a unit sums, the smaller each weight must be"
     return None
 
@@ -50,11 +45,11 @@ def _clip_cases(rng):
 
 def _clip_mistakes(got, expected, args, i):
     g, max_norm = args
-    if _close(got, np.clip(g, -max_norm, max_norm)):
+    if matches(got, np.clip(g, -max_norm, max_norm)):
         return "that clips each entry (by value), which changes the direction; scale the whole vector by max_norm/‖g‖"
-    if _close(got, g / np.linalg.norm(g) * max_norm):
+    if matches(got, g / np.linalg.norm(g) * max_norm):
         return "a gradient already shorter than max_norm must stay as it is; scale only when ‖g‖ > max_norm"
-    if _close(got, g / np.linalg.norm(g)):
+    if matches(got, g / np.linalg.norm(g)):
         return "that normalises to length 1; the target length is max_norm"
     return None
 
@@ -91,13 +86,13 @@ def _sigmoid_stack(x, k):
 def _chain_mistakes(got, expected, args, i):
     x, k = args
     d0 = stable_sigmoid(x) * (1 - stable_sigmoid(x))
-    if _close(got, d0**k):
+    if matches(got, d0**k):
         return "σ′ is evaluated at each layer's own input (σ(x), σ(σ(x)), …), not at x every time"
-    if _close(got, np.asarray(0.25**k) * np.ones_like(x)):
+    if matches(got, np.asarray(0.25**k) * np.ones_like(x)):
         return "(1/4)^k is only the upper bound; evaluate σ′ at each layer's input"
     zs = _sigmoid_stack(x, k)
     s_last = stable_sigmoid(zs[-1])
-    if _close(got, s_last * (1 - s_last)):
+    if matches(got, s_last * (1 - s_last)):
         return "that is the last layer's σ′ only; the chain rule multiplies the σ′ of every layer"
     return None
 
@@ -140,11 +135,11 @@ def _adam(w, g, m, v, t, lr, correct=True, sqrt=True, eps_inside=False, beta1=0.
 
 
 def _adam_mistakes(got, expected, args, i):
-    if i == 0 and _close(got, _adam(*args, correct=False)[0]):
+    if i == 0 and matches(got, _adam(*args, correct=False)[0]):
         return "the bias correction is missing: divide m by (1 − β₁ᵗ) and v by (1 − β₂ᵗ)"
-    if i == 0 and _close(got, _adam(*args, sqrt=False)[0]):
+    if i == 0 and matches(got, _adam(*args, sqrt=False)[0]):
         return "divide by the square root of v̂ (a root-mean-square), not by v̂"
-    if i == 2 and _close(got, 0.999 * args[3] + 0.001 * args[1]):
+    if i == 2 and matches(got, 0.999 * args[3] + 0.001 * args[1]):
         return "v averages the squared gradients g², not g"
     return None
 
@@ -176,9 +171,9 @@ def _saliency_cases(rng):
 def _saliency_mistakes(got, expected, args, i):
     x, W1, b1, W2, k = args
     H = stable_sigmoid(x @ W1 + b1)
-    if _close(got, W1 @ W2[:, k]):
+    if matches(got, W1 @ W2[:, k]):
         return "σ′ of the hidden layer is missing: ∂z_k/∂x = W1 (σ′(z1) ⊙ W2[:, k])"
-    if _close(got, W1 @ (H * W2[:, k])):
+    if matches(got, W1 @ (H * W2[:, k])):
         return "σ used where σ′ = σ(1 − σ) belongs"
     return None
 
@@ -202,11 +197,11 @@ def input_gradient(x, W1, b1, W2, k):
 
 def _floor_mistakes(got, expected, args, i):
     (c,) = args
-    if _close(got, np.asarray(np.log(c))):
+    if matches(got, np.asarray(np.log(c))):
         return "that is the loss of uniform guessing; the sigmoid still lets the true logit reach 1 and the others 0"
-    if c > 2 and _close(got, np.asarray(np.log(1 + np.exp(-1)))):
+    if c > 2 and matches(got, np.asarray(np.log(1 + np.exp(-1)))):
         return "that is the two-class value; with c classes there are c − 1 competing logits"
-    if _close(got, np.asarray(np.log(1 + (c - 1) * np.e))):
+    if matches(got, np.asarray(np.log(1 + (c - 1) * np.e))):
         return "best case: the true class's logit at its largest (1), the others at their smallest (0)"
     return None
 

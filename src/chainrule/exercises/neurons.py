@@ -3,18 +3,10 @@
 import numpy as np
 
 from ..rules import stable_sigmoid
-from .core import exercise
+from .core import exercise, matches, softmax
 
 CHAPTER = "neurons"
 
-
-def _close(a, b):
-    return a.shape == b.shape and np.allclose(a, b, rtol=1e-6, atol=1e-9)
-
-
-def _softmax(z, axis=-1):
-    e = np.exp(z - z.max(axis=axis, keepdims=True))
-    return e / e.sum(axis=axis, keepdims=True)
 
 
 # --- one neuron ------------------------------------------------------------------------
@@ -26,11 +18,11 @@ def _neuron_cases(rng):
 
 def _neuron_mistakes(got, expected, args, i):
     x, w, b = args
-    if _close(got, np.asarray(w @ x + b)):
+    if matches(got, np.asarray(w @ x + b)):
         return "that is the weighted sum z = w·x + b; apply σ to it: the output is σ(z)"
-    if _close(got, np.asarray(stable_sigmoid(w @ x))):
+    if matches(got, np.asarray(stable_sigmoid(w @ x))):
         return "the bias b is missing: z = w·x + b"
-    if _close(got, np.asarray(np.tanh(w @ x + b))):
+    if matches(got, np.asarray(np.tanh(w @ x + b))):
         return "that is tanh(z); this neuron uses the sigmoid σ(z) = 1/(1 + e^(−z))"
     return None
 
@@ -70,13 +62,13 @@ def _forward_mistakes(got, expected, args, i):
     X, W1, b1, W2, b2 = args
     hidden = stable_sigmoid(X @ W1 + b1)
     logits = hidden @ W2 + b2
-    if _close(got, logits):
+    if matches(got, logits):
         return "those are the logits; the output layer applies softmax to turn them into probabilities"
-    if _close(got, stable_sigmoid(logits)):
+    if matches(got, stable_sigmoid(logits)):
         return "sigmoid on the output layer (the source article's code does this); the output layer is softmax"
-    if _close(got, _softmax(logits, axis=0)):
+    if matches(got, softmax(logits, axis=0)):
         return "softmax over the wrong axis: each row (one example) must sum to 1, so use axis=1"
-    if _close(got, _softmax((X @ W1 + b1) @ W2 + b2, axis=1)):
+    if matches(got, softmax((X @ W1 + b1) @ W2 + b2, axis=1)):
         return "the hidden layer's sigmoid is missing: H = σ(X W1 + b1)"
     return None
 
@@ -103,20 +95,20 @@ def forward(X, W1, b1, W2, b2):
 def _ce_cases(rng):
     cases = []
     for n, c in [(1, 3), (4, 3), (6, 10)]:
-        cases.append((_softmax(rng.normal(size=(n, c)) * 2, axis=1), rng.integers(0, c, size=n)))
+        cases.append((softmax(rng.normal(size=(n, c)) * 2, axis=1), rng.integers(0, c, size=n)))
     return cases
 
 
 def _ce_mistakes(got, expected, args, i):
     P, labels = args
     picked = P[np.arange(len(labels)), labels]
-    if _close(got, np.asarray(-np.log(P).mean())) or _close(got, np.asarray(-np.log(P).sum() / len(labels))):
+    if matches(got, np.asarray(-np.log(P).mean())) or matches(got, np.asarray(-np.log(P).sum() / len(labels))):
         return "that averages −log p over every class; only the true class's probability p[n, yₙ] counts"
-    if _close(got, np.asarray((1 - picked).mean())):
+    if matches(got, np.asarray((1 - picked).mean())):
         return "take the logarithm: the loss is −log p[n, yₙ], not 1 − p[n, yₙ]"
-    if len(labels) > 1 and _close(got, np.asarray(-np.log(picked).sum())):
+    if len(labels) > 1 and matches(got, np.asarray(-np.log(picked).sum())):
         return f"that is the sum over the batch; the loss is the mean (divide by N = {len(labels)})"
-    if _close(got, np.asarray(np.log(picked).mean())):
+    if matches(got, np.asarray(np.log(picked).mean())):
         return "the minus sign is missing: log p ≤ 0, and the loss −log p is ≥ 0"
     return None
 
