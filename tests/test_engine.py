@@ -167,6 +167,7 @@ def test_trace_records_every_chain_rule_step():
     assert w.grad == pytest.approx(-1.6) and b.grad == pytest.approx(-0.8)
     assert [r.step for r in trace.rows] == list(range(1, len(trace) + 1))
     assert trace.rows[0].node == "pow1" and trace.rows[0].local == pytest.approx(-0.8)
+    assert trace.rows[0].as_dict()["op"] == "pow"  # each step is plain data too
 
 
 def test_trace_running_total_sums_over_paths():
