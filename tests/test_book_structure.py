@@ -73,6 +73,7 @@ def test_exercise_pattern(path):
         assert first_check.source == second_check.source and first_check.source.startswith("check(")
         assert {"solution", "hide-input"} <= tags(solution), "solutions are folded in the book"
         assert solution.metadata.get("jupyter", {}).get("source_hidden") is True, "and collapsed in JupyterLab"
+        assert solution.metadata.get("cellView") == "form" and solution.source.startswith("# @title"), "and in Colab"
         assert "NotImplementedError" not in solution.source
         assert "not implemented yet" in text_of(first_check), "stored output shows the stub rejected"
         assert re.search(r"✔ \S+: (\d+)/\1 checks passed", text_of(second_check)), "and the solution passing"
