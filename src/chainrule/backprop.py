@@ -50,6 +50,7 @@ def backpropagate(root, grad=None, on_edge=None):
 
     grads = {id(root): grad}
     handed_out = set()
+    checking = anomaly.enabled()
     for node in reversed(topological_order(root)):
         if not node.requires_grad:
             continue
@@ -65,7 +66,7 @@ def backpropagate(root, grad=None, on_edge=None):
             if callable(contribution):  # a rule may defer costly work until it is needed
                 contribution = contribution()
             contribution = unbroadcast(contribution, parent.shape)
-            if anomaly.enabled():
+            if checking:
                 anomaly.check_backward(node.op, index, g, contribution)
             key = id(parent)
             # Several paths reach a reused tensor: the multivariable chain rule sums them.

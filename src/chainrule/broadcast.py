@@ -21,8 +21,9 @@ def broadcast_shape(op, *shapes):
 
 def unbroadcast(grad, shape):
     """Sum ``grad`` over the axes that broadcasting added or stretched, giving ``shape``."""
-    if grad.shape == tuple(shape):
+    if grad.shape == shape:  # the common case: nothing was broadcast
         return grad
+    shape = tuple(shape)
     extra = grad.ndim - len(shape)
     if extra > 0:
         grad = grad.sum(axis=tuple(range(extra)))

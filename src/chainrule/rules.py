@@ -276,24 +276,23 @@ def log_softmax(a, axis=-1):
 # --- Losses --------------------------------------------------------------------------
 
 
-def one_hot_labels(op, logits, labels):
-    """Labels as a (N, C) array of target probabilities, checked against (N, C) logits."""
+def class_labels(op, logits, labels):
+    """Check labels against (N, C) logits: class indices (N,) come back as int64 indices,
+    one-hot (or probability) rows (N, C) as a float array."""
     if logits.ndim != 2:
         raise ShapeError(f"{op}: logits must have shape (batch, classes), got {logits.shape}")
     n, c = logits.shape
     if labels.shape == (n,):
         if labels.dtype.kind == "f" and not np.all(labels == np.round(labels)):
             raise ShapeError(f"{op}: integer class labels expected for labels of shape {labels.shape}")
-        idx = labels.astype(np.int64)
+        idx = labels.astype(np.int64, copy=False)
         if idx.size and (idx.min() < 0 or idx.max() >= c):
             raise ShapeError(
                 f"{op}: labels must lie in 0..{c - 1} for logits of shape {logits.shape}, got {idx.min()}..{idx.max()}"
             )
-        targets = np.zeros_like(logits)
-        targets[np.arange(n), idx] = 1.0
-        return targets
+        return idx
     if labels.shape == logits.shape:
-        return labels.astype(logits.dtype)
+        return labels.astype(logits.dtype, copy=False)
     raise ShapeError(
         f"{op}: labels of shape {labels.shape} do not fit logits of shape {logits.shape}; "
         f"expected class indices of shape ({n},) or one-hot rows of shape {logits.shape}"
@@ -306,9 +305,19 @@ def one_hot_labels(op, logits, labels):
     f"{RULES_CH} § Elementary functions",
 )
 def cross_entropy(logits, labels):
-    targets = one_hot_labels("cross_entropy", logits, labels)
+    targets = class_labels("cross_entropy", logits, labels)
     n = logits.shape[0]
     logp, _ = log_softmax.fn(logits, axis=1)
+    if targets.ndim == 1:  # class indices: y is one-hot, so only the true class's log p counts
+        rows = np.arange(n)
+        out = -logp[rows, targets].sum() / n
+
+        def vjp(g):
+            p_minus_y = np.exp(logp)
+            p_minus_y[rows, targets] -= 1.0
+            return (g * p_minus_y / n,)
+
+        return np.asarray(out), vjp
     out = -(targets * logp).sum() / n
     return np.asarray(out), lambda g: (g * (np.exp(logp) - targets) / n,)
 

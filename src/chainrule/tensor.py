@@ -169,16 +169,17 @@ def _constant(value, where):
 
 def apply(rule, *inputs, **params):
     """Run ``rule`` on the inputs' arrays and record it, so backward can call its vjp."""
-    parents = tuple(x if isinstance(x, Tensor) else _constant(x, rule.name) for x in inputs)
-    data, vjp = rule(*(p.data for p in parents), **params)
+    parents = tuple([x if isinstance(x, Tensor) else _constant(x, rule.name) for x in inputs])
+    arrays = [p.data for p in parents]
+    data, vjp = rule.fn(*arrays, **params)
     if anomaly.enabled():
-        anomaly.check_forward(rule.name, [p.data for p in parents], data)
+        anomaly.check_forward(rule.name, arrays, data)
     out = Tensor.__new__(Tensor)
     out.data = np.asarray(data)
     out.grad = None
     out.name = None
     out.op = rule.name
-    out.requires_grad = any(p.requires_grad for p in parents)
+    out.requires_grad = any([p.requires_grad for p in parents])
     out._parents = parents
     out._vjp = vjp
     return out
