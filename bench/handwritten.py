@@ -7,10 +7,7 @@ mean cross-entropy. Backward: Δ_out = (P − Y)/N; then per layer
 
 import numpy as np
 
-
-def sigmoid(z):
-    e = np.exp(-np.abs(z))
-    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+from chainrule.rules import stable_sigmoid as sigmoid  # the same numerics as the engine
 
 
 def step(weights, biases, X, Y, lr):
