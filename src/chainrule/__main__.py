@@ -38,8 +38,7 @@ def main(argv=None):
         cell_timeout=args.cell_timeout, case_timeout=args.case_timeout, memory_mb=args.memory_mb, seed=args.seed,
     )
     for g in graded:
-        total = sum(g.points(i) for i in g.exercise_ids)
-        print(f"{g.path.name}: {total:g}/{len(g.exercise_ids)}" + (f"  ({g.reason})" if g.reason else ""))
+        print(f"{g.path.name}: {g.total:g}/{len(g.exercise_ids)}" + (f"  ({g.reason})" if g.reason else ""))
     print(f"grades written to {args.out}")
     return 0
 

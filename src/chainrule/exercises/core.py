@@ -163,12 +163,12 @@ def compare(name, got, expected, args, diagnoses, index, rtol, atol):
     )
 
 
-def local_caller(fn):
+def local_caller(fn, seconds=None):
     """Call the learner's function in this process, noting whether it changed its inputs."""
 
     def call(args):
         pristine = copy.deepcopy(args)
-        value, failure = call_learner(fn, args)
+        value, failure = call_learner(fn, args, seconds=seconds)
         changed = any(not _same(a, b) for a, b in zip(args, pristine, strict=True))
         return value, failure, changed
 

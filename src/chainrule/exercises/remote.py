@@ -5,14 +5,12 @@ nothing the learner's kernel does can run code in the grader or change how it co
 """
 
 import base64
-import copy
 import json
 import pickle
 
 import numpy as np
 
-from .core import _same
-from .guard import call_learner
+from .core import local_caller
 
 MARK = "@@chainrule-grade@@"
 
@@ -54,8 +52,6 @@ def run_case(function_name, payload, seconds=None):
     if not callable(fn):
         report = {"value": None, "failure": f"the notebook defines no function {function_name}", "changed": False}
     else:
-        pristine = copy.deepcopy(args)
-        value, failure = call_learner(fn, args, seconds=seconds)
-        changed = any(not _same(a, b) for a, b in zip(args, pristine, strict=True))
+        value, failure, changed = local_caller(fn, seconds)(args)
         report = {"value": encode(value) if failure is None else None, "failure": failure, "changed": changed}
     print(MARK + json.dumps(report))

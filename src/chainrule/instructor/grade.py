@@ -49,6 +49,11 @@ class GradedSubmission:
         result = self.results.get(exercise_id)
         return round(result.score / result.total, 3) if result and result.total else 0.0
 
+    @property
+    def total(self):
+        """The sum of the exercises' points (each from 0 to 1)."""
+        return round(sum(self.points(i) for i in self.exercise_ids), 3)
+
     def feedback(self):
         lines = [f"Feedback for {self.path.name}", ""]
         if self.reason:
@@ -184,9 +189,8 @@ def write_reports(graded, out_csv, json_path=None, feedback_dir=None):
         writer = csv.writer(f)
         writer.writerow(["file", "status", "reason", *ids, "total", "max"])
         for g in graded:
-            total = round(sum(g.points(i) for i in ids), 3)
             reason = g.reason or "; ".join(g.notes)  # what went wrong, even where the rest was graded
-            writer.writerow([g.path.name, g.status, reason, *(g.points(i) for i in ids), total, len(g.exercise_ids)])
+            writer.writerow([g.path.name, g.status, reason, *(g.points(i) for i in ids), g.total, len(g.exercise_ids)])
     feedback_dir = Path(feedback_dir) if feedback_dir else out_csv.parent / "feedback"
     feedback_dir.mkdir(parents=True, exist_ok=True)
     for g in graded:
@@ -201,7 +205,7 @@ def write_reports(graded, out_csv, json_path=None, feedback_dir=None):
                 "exercises": {
                     i: {"points": g.points(i), "status": r.status, "messages": r.messages} for i, r in g.results.items()
                 },
-                "total": round(sum(g.points(i) for i in g.exercise_ids), 3),
+                "total": g.total,
                 "max": len(g.exercise_ids),
             }
             for g in graded
