@@ -27,10 +27,14 @@ from .gradcheck import GradcheckResult, engine_gradient, error_bound, gradcheck,
 from .graph import draw_graph
 from .jacobian import jacobian
 from .rules import RULES
+from .style import use_book_style
 from .tensor import Tensor
 from .trace import BackwardTrace, trace_backward
 
 __version__ = "0.1.0"
+
+# Every figure of the book uses the colour-blind-safe style (colours and line styles).
+use_book_style()
 
 __all__ = [
     "AnomalyError",

@@ -14,6 +14,8 @@ from . import (  # noqa: F401  (each module registers its exercises)
     gradient_descent,
     gradient_problems,
     neurons,
+    outlook,
+    tensorflow,
 )
 from .core import EXERCISES, LATEST, CheckResult, run_check
 from .summary import ChapterSummary, summary
