@@ -4,7 +4,8 @@
     check("derivative_rules.product_rule", mul_backward)
 
 The result shows as a short report (HTML in Jupyter, text elsewhere) and is returned:
-``result.passed``, ``result.score``/``result.total``, ``result.messages``.
+``result.passed``, ``result.score``/``result.total``, ``result.messages`` (and
+``result.hints`` with ``check(..., hint=True)``).
 """
 
 from . import (  # noqa: F401  (each module registers its exercises)
@@ -21,9 +22,11 @@ from .core import EXERCISES, LATEST, CheckResult, run_check
 from .summary import ChapterSummary, summary
 
 
-def check(exercise_id, fn, seed=None):
-    """Check ``fn`` against exercise ``exercise_id`` on fresh random inputs."""
-    result = run_check(exercise_id, fn, seed=seed)
+def check(exercise_id, fn, seed=None, hint=False):
+    """Check ``fn`` against exercise ``exercise_id`` on fresh random inputs.
+
+    ``hint=True`` also shows the hints of the diagnoses (what the first message leaves out)."""
+    result = run_check(exercise_id, fn, seed=seed, hint=hint)
     LATEST[exercise_id] = result
     return result
 

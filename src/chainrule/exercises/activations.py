@@ -1,4 +1,8 @@
-"""Exercises of chapter 5, Derivatives of activations and losses."""
+"""Exercises of chapter 5, Derivatives of activations and losses.
+
+Feedback policy: a diagnosis says what is wrong and where to look (a section of chapter 5);
+a formula appears only in the hint, shown with ``check(..., hint=True)``.
+"""
 
 import numpy as np
 
@@ -6,6 +10,18 @@ from ..rules import stable_sigmoid
 from .core import exercise, matches, softmax
 
 CHAPTER = "activations"
+SIGMOID = "chapter 5, “The sigmoid”"
+TANH = "chapter 5, “tanh”"
+RELU = "chapter 5, “ReLU and leaky ReLU”"
+JACOBIAN = "chapter 5, “Softmax: a Jacobian, not a list of derivatives”"
+CE = "chapter 5, “Softmax with cross-entropy”"
+BCE = "chapter 5, “Sigmoid with binary cross-entropy”"
+TEMPERATURE = "chapter 5, “Temperature: the Jacobian fades at both ends”"
+
+
+def _say(message, hint=None):
+    """A diagnosis: the message (what is wrong, where to look) and an optional hint."""
+    return (message, hint) if hint else message
 
 
 def _z_cases(rng):
@@ -19,16 +35,17 @@ def _sigmoid_mistakes(got, expected, args, i):
     (z,) = args
     s = stable_sigmoid(z)
     if matches(got, s):
-        return "that is σ(z) itself; its derivative is σ(z)(1 − σ(z))"
+        return _say(f"that is σ(z) itself, not its derivative; see {SIGMOID}")
     if matches(got, z * (1 - z)):
-        return "σ(1 − σ) must be applied to σ(z), not to z"
+        return _say(f"the derivative written with the output must be given σ(z), not z; see {SIGMOID}")
     if matches(got, 1 - s):
-        return "that is 1 − σ(z); multiply by σ(z)"
+        return _say(f"that is 1 − σ(z): a factor is missing; see {SIGMOID}", "σ′ = σ(1 − σ)")
     return None
 
 
 @exercise(
     id="activations.sigmoid_derivative",
+    section=SIGMOID,
     chapter=CHAPTER,
     title="Derivative of the sigmoid",
     signature="sigmoid_grad(z)",
@@ -48,16 +65,17 @@ def _tanh_mistakes(got, expected, args, i):
     (z,) = args
     t = np.tanh(z)
     if matches(got, 1 - t):
-        return "the derivative of tanh is 1 − tanh²(z): the square is missing"
+        return _say(f"the derivative of tanh written with its output has that output squared; see {TANH}")
     if matches(got, 1 - z**2):
-        return "1 − tanh² must be applied to tanh(z), not to z"
+        return _say(f"the derivative written with the output must be given tanh(z), not z; see {TANH}")
     if matches(got, t):
-        return "that is tanh(z) itself, not its derivative"
+        return _say(f"that is tanh(z) itself, not its derivative; see {TANH}")
     return None
 
 
 @exercise(
     id="activations.tanh_derivative",
+    section=TANH,
     chapter=CHAPTER,
     title="Derivative of tanh",
     signature="tanh_grad(z)",
@@ -83,17 +101,21 @@ def _relu_cases(rng):
 
 def _relu_mistakes(got, expected, args, i):
     (z,) = args
+    if not np.any(z != 0):
+        return None  # all zeros: the variants below cannot be told apart here
     if matches(got, (z >= 0).astype(float)):
-        return "at z = 0 ReLU is continuous but not differentiable; use the subgradient 0 there (as TensorFlow does)"
+        return _say(f"right except at z = 0, where ReLU is not differentiable: the exercise fixes the "
+                    f"subgradient 0 there (TensorFlow's choice); see {RELU}")
     if matches(got, np.maximum(z, 0)):
-        return "that is ReLU itself, max(0, z), not its derivative"
+        return _say(f"that is ReLU itself, max(0, z), not its derivative; see {RELU}")
     if matches(got, (z < 0).astype(float)) or matches(got, (z <= 0).astype(float)):
-        return "the slope is 1 where z > 0 and 0 where z < 0: the cases are swapped"
+        return _say(f"the two slopes are swapped: check which side of 0 has slope 1; see {RELU}")
     return None
 
 
 @exercise(
     id="activations.relu_subgradient",
+    section=RELU,
     chapter=CHAPTER,
     title="ReLU's derivative and the subgradient at 0",
     signature="relu_grad(z)",
@@ -108,36 +130,38 @@ def relu_grad(z):
 # --- softmax Jacobian --------------------------------------------------------------------
 
 
-
 def _jacobian_cases(rng):
-    return [(rng.normal(size=c) * 2,) for c in (2, 3, 5)]
+    return [(rng.normal(size=C) * 2,) for C in (2, 3, 5)]
 
 
 def _jacobian_mistakes(got, expected, args, i):
     (z,) = args
-    s = softmax(z)
-    if matches(got, np.diag(s - s**2)):
-        return "only the diagonal σᵢ − σᵢ² (the source article's formula): off the diagonal ∂σᵢ/∂zⱼ = −σᵢσⱼ"
-    if matches(got, s - s**2):
-        return "that is the diagonal as a vector; the Jacobian is a C×C matrix, J[i, j] = σᵢ(δᵢⱼ − σⱼ)"
-    if matches(got, np.diag(s) + np.outer(s, s)):
-        return "the off-diagonal entries are −σᵢσⱼ: check the sign of the outer product"
+    p = softmax(z)
+    if matches(got, np.diag(p - p**2)):
+        return _say(f"only the diagonal (the source article's formula): every pᵢ depends on every zⱼ, so the "
+                    f"off-diagonal entries are not zero; see {JACOBIAN}")
+    if matches(got, p - p**2):
+        return _say(f"that is the diagonal as a vector; the Jacobian is a C×C matrix; see {JACOBIAN}")
+    if matches(got, np.diag(p) + np.outer(p, p)):
+        return _say(f"the off-diagonal entries have the wrong sign: raising zⱼ lowers the other "
+                    f"probabilities; see {JACOBIAN}")
     return None
 
 
 @exercise(
     id="activations.softmax_jacobian",
+    section=JACOBIAN,
     chapter=CHAPTER,
     title="The full softmax Jacobian",
     signature="softmax_jacobian(z)",
-    outputs=("∂σ/∂z",),
+    outputs=("∂p/∂z",),
     cases=_jacobian_cases,
     diagnoses=(_jacobian_mistakes,),
 )
 def softmax_jacobian(z):
-    s = np.exp(z - z.max())
-    s = s / s.sum()
-    return np.diag(s) - np.outer(s, s)
+    p = np.exp(z - z.max())
+    p = p / p.sum()
+    return np.diag(p) - np.outer(p, p)
 
 
 # --- softmax + cross-entropy ----------------------------------------------------------
@@ -145,26 +169,30 @@ def softmax_jacobian(z):
 
 def _ce_cases(rng):
     cases = []
-    for n, c in [(1, 3), (4, 3), (6, 5)]:
-        cases.append((rng.normal(size=(n, c)) * 2, rng.integers(0, c, size=n)))
+    for N, C in [(1, 3), (4, 3), (6, 5)]:
+        cases.append((rng.normal(size=(N, C)) * 2, rng.integers(0, C, size=N)))
     return cases
 
 
 def _ce_mistakes(got, expected, args, i):
     logits, labels = args
-    n, c = logits.shape
-    p, y = softmax(logits), np.eye(c)[labels]
-    if matches(got, p / n) or matches(got, p):
-        return "the −y term is missing: ∂L/∂z = (p − y)/N, where y is the one-hot label"
-    if matches(got, (logits - y) / n):
-        return "apply softmax to the logits first: p = softmax(z), then (p − y)/N"
-    if matches(got, (p - y) * p * (1 - p) / n):
-        return "no extra σ′ factor: with cross-entropy, the softmax derivative cancels to p − y"
+    N, C = logits.shape
+    p, y = softmax(logits), np.eye(C)[labels]
+    if N > 1 and matches(got, expected * N):
+        return _say(f"N times the reference, the batch size: the loss is the mean over the batch; see {CE}")
+    if matches(got, p / N) or (N > 1 and matches(got, p)):
+        return _say(f"the labels play no part in your answer; see {CE}", "one example: p − y with y one-hot")
+    if matches(got, (logits - y) / N):
+        return _say(f"the logits were used where the probabilities belong; see {CE}")
+    if matches(got, (p - y) * p * (1 - p) / N):
+        return _say(f"an extra factor p ⊙ (1 − p): with cross-entropy the softmax Jacobian cancels; see {CE}")
     return None
 
 
 @exercise(
     id="activations.softmax_cross_entropy_gradient",
+    section=CE,
+    batch="logits",
     chapter=CHAPTER,
     title="Gradient of softmax cross-entropy",
     signature="ce_grad(logits, labels)",
@@ -173,7 +201,98 @@ def _ce_mistakes(got, expected, args, i):
     diagnoses=(_ce_mistakes,),
 )
 def ce_grad(logits, labels):
-    n, c = logits.shape
+    N, C = logits.shape
     e = np.exp(logits - logits.max(axis=1, keepdims=True))
     p = e / e.sum(axis=1, keepdims=True)
-    return (p - np.eye(c)[labels]) / n
+    return (p - np.eye(C)[labels]) / N
+
+
+# --- class-weighted binary cross-entropy (a derivation) ----------------------------------------
+
+
+def _weighted_bce_cases(rng):
+    cases = []
+    for N, w, soft in [(2, 3.0, False), (5, 0.5, False), (8, 2.0, True), (4, 1.0, False)]:
+        z = rng.normal(size=N) * 3
+        y = rng.uniform(0, 1, size=N) if soft else rng.integers(0, 2, size=N).astype(float)
+        if N == 2:
+            y = np.array([1.0, 0.0])  # one positive, one negative example
+        cases.append((z, y, w))  # soft targets in [0, 1] in one case: the result holds there too
+    return cases
+
+
+def _weighted_bce_mistakes(got, expected, args, i):
+    z, y, w = args
+    N = len(z)
+    s = stable_sigmoid(z)
+    if w != 1 and matches(got, (s - y) / N):
+        return _say(f"your answer does not depend on the weight w: that is the unweighted gradient; see {BCE}")
+    if w != 1 and matches(got, w * (s - y) / N):
+        return _say(f"the weight multiplies the whole gradient, but w weighs only the y·log σ(z) term; see {BCE}",
+                    "differentiate the two terms of the loss separately")
+    if w != 1 and matches(got, (s * (1 - y) * w - y * (1 - s)) / N):
+        return _say("the weight is on the wrong term: w multiplies the positive-class term y·log σ(z)")
+    if matches(got, expected * N):
+        return _say(f"N times the reference: the loss is the mean over the batch; see {BCE}")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        wrt_a = (-w * y / s + (1 - y) / (1 - s)) / N
+    if np.all(np.isfinite(wrt_a)) and matches(got, wrt_a):
+        return _say(f"that is ∂L/∂σ(z), the gradient with respect to the output; the exercise asks for the "
+                    f"logits z, one more chain-rule step; see {BCE}")
+    return None
+
+
+@exercise(
+    id="activations.weighted_bce_gradient",
+    section=BCE,
+    batch="z",
+    chapter=CHAPTER,
+    title="Class-weighted binary cross-entropy: ∂L/∂z (derivation)",
+    signature="weighted_bce_grad(z, y, w)",
+    outputs=("∂L/∂z",),
+    cases=_weighted_bce_cases,
+    diagnoses=(_weighted_bce_mistakes,),
+)
+def weighted_bce_grad(z, y, w):
+    s = stable_sigmoid(z)
+    return (s * (w * y + 1 - y) - w * y) / len(z)
+
+
+# --- the derivative of softmax with respect to its temperature (a derivation) ------------------
+
+
+def _dT_cases(rng):
+    return [(rng.normal(size=C) * 2, T) for C, T in [(2, 0.5), (3, 2.0), (5, 4.0), (4, 1.0)]]
+
+
+def _dT_mistakes(got, expected, args, i):
+    z, T = args
+    p = softmax(z / T)
+    if T != 1 and matches(got, expected * T):
+        return _say(f"a power of T is off: the inner derivative of z/T with respect to T is not −z/T; "
+                    f"see {TEMPERATURE}")
+    if T != 1 and matches(got, expected / T):
+        return _say(f"a power of T is off: you divided by T once too often; see {TEMPERATURE}")
+    if matches(got, -p * z / T**2):
+        return _say(f"the normaliser's share is missing: every pᵢ depends on every logit through the sum, so "
+                    f"the full Jacobian is needed; see {JACOBIAN}")
+    if matches(got, -p * (z - z.mean()) / T**2):
+        return _say("the average of z you subtract must be weighted by the probabilities p, not a plain mean")
+    if matches(got, -(p - p**2) * z / T**2):
+        return _say(f"only the diagonal of the softmax Jacobian was used; see {JACOBIAN}")
+    return None
+
+
+@exercise(
+    id="activations.softmax_temperature_derivative",
+    section=TEMPERATURE,
+    chapter=CHAPTER,
+    title="∂p/∂T: softmax's derivative with respect to the temperature (derivation)",
+    signature="softmax_dT(z, T)",
+    outputs=("∂p/∂T",),
+    cases=_dT_cases,
+    diagnoses=(_dT_mistakes,),
+)
+def softmax_dT(z, T):
+    p = softmax(z / T)
+    return -p * (z - p @ z) / T**2

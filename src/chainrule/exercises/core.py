@@ -3,17 +3,34 @@
 An exercise is data (``Exercise``): a reference solution, a generator of test cases and
 diagnoses of typical mistakes. ``run_check`` calls the learner's function on every case,
 never stopping at the first failure, and compares each returned array with the reference
-in the order type → shape → values. Feedback talks about the math, never shows the solution.
+in the order type → shape → values.
+
+Feedback policy. A message says *what* is wrong (which output, which entry, what kind of
+slip: a sign, a constant factor, a missing term, the wrong axis) and *where to look* (the
+section and the name of the rule, e.g. "see chapter 2, “The product rule”"); it never shows
+the formula or the code to type. A diagnosis returns either a message or a pair
+``(message, hint)``; the hint may say more (the shape of the product, the term that is
+missing) and is shown only when the learner asks for it with ``check(..., hint=True)``.
+A diagnosis claims a cause only when recomputing that mistake reproduces the answer
+(``matches``); the generic messages follow the same rule: "times k" only when k is clearly
+not 1 and the answer is k times the reference at every entry, zeros included; "the batch
+size" only in exercises that declare their batch argument (``Exercise.batch``); where each
+case has one number, a factor is claimed only when it holds across all cases; where the
+reference is 0, the absolute difference is reported, not a relative error. Generic messages
+end with "see <Exercise.section>". A failed report says when a hint is available.
 """
 
+import contextlib
 import copy
 import html
+import re
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from .guard import call_learner
+from .guard import STOPPED, WRONG_ARGUMENTS, Echo, call_learner
 
 EXERCISES: dict = {}  # id -> Exercise
 LATEST: dict = {}  # id -> the last CheckResult in this kernel, for the chapter summary
@@ -28,9 +45,25 @@ class Exercise:
     outputs: tuple  # what each returned value means, e.g. ("∂L/∂a", "∂L/∂b")
     reference: Callable
     cases: Callable  # rng -> list of argument tuples
-    diagnoses: tuple = ()  # (got, expected, args, output_index) -> message or None
+    diagnoses: tuple = ()  # (got, expected, args, output_index) -> message, (message, hint) or None
     rtol: float = 1e-6
     atol: float = 1e-9
+    batch: str | None = None  # name of the argument whose axis 0 is the batch (None: no batch)
+    section: str = ""  # where to look, e.g. "chapter 2, “The product rule”" (used by generic messages)
+
+    def argument_names(self):
+        match = re.search(r"\((.*)\)", self.signature)
+        return [a.strip() for a in match.group(1).split(",")] if match and match.group(1).strip() else []
+
+    def batch_size(self, args):
+        """N, the batch size of this case, or None where the exercise has no batch."""
+        if self.batch is None:
+            return None
+        names = self.argument_names()
+        if self.batch not in names or names.index(self.batch) >= len(args):
+            return None
+        shape = np.shape(args[names.index(self.batch)])
+        return shape[0] if shape else None
 
 
 def exercise(**fields):
@@ -52,6 +85,8 @@ class CheckResult:
     score: int
     total: int
     messages: list = field(default_factory=list)
+    hints: list = field(default_factory=list)  # filled only by check(..., hint=True)
+    hint_available: bool = False  # a diagnosis has a hint the learner did not ask for
 
     @property
     def passed(self):
@@ -66,17 +101,25 @@ class CheckResult:
         mark = "✔" if self.passed else "✘"
         return f"{mark} {self.exercise_id}: {self.score}/{self.total} checks passed"
 
+    def _footer(self):
+        if self.hints:
+            return [f"  hint: {h}" for h in self.hints]
+        if self.hint_available and not self.passed:
+            return [f"  (a hint is available: check({self.exercise_id!r}, your_function, hint=True))"]
+        return []
+
     def __str__(self):
-        return "\n".join([self.headline()] + [f"  • {m}" for m in self.messages])
+        return "\n".join([self.headline()] + [f"  • {m}" for m in self.messages] + self._footer())
 
     __repr__ = __str__
 
     def _repr_html_(self):
         colour = {"passed": "#1a7f37", "failed": "#cf222e"}.get(self.status, "#9a6700")
         items = "".join(f"<li>{html.escape(m)}</li>" for m in self.messages)
+        footer = "".join(f"<div><i>{html.escape(line.strip())}</i></div>" for line in self._footer())
         return (
             f'<div class="chainrule-check" style="border-left:4px solid {colour};padding:0.2em 0.8em">'
-            f"<b>{html.escape(self.headline())}</b>{f'<ul>{items}</ul>' if items else ''}</div>"
+            f"<b>{html.escape(self.headline())}</b>{f'<ul>{items}</ul>' if items else ''}{footer}</div>"
         )
 
 
@@ -108,68 +151,158 @@ def describe_shape(arr):
     return "a single number" if arr.ndim == 0 else f"shape {arr.shape}"
 
 
-def generic_diagnosis(got, expected, args):
-    """Mistakes that look the same in every exercise: a sign, a constant factor, zeros."""
-    if np.allclose(got, -expected, rtol=1e-6, atol=1e-9):
-        return "it is the reference times −1: check the sign (a minus sign in a rule, or y − ŷ for ŷ − y)"
-    if not np.any(got) and np.any(expected):
-        return "it is all zeros"
-    mask = np.abs(expected) > 1e-8
-    if mask.sum() >= 2:  # with one number, any wrong value is "a constant factor off"
-        ratio = got[mask] / expected[mask]
-        k = ratio.flat[0]
-        if np.allclose(ratio, k, rtol=1e-6) and abs(k) > 1e-12:
-            batch = {a.shape[0] for a in args if isinstance(a, np.ndarray) and a.ndim == 2}
-            if any(np.isclose(k, n) for n in batch if n > 1):
-                return f"it is the reference times {k:g}, the batch size: a sum over the batch where the mean belongs?"
-            if any(np.isclose(k, 1 / n) for n in batch if n > 1):
-                return f"it is the reference divided by {1 / k:g}, the batch size: a mean where the sum belongs?"
-            return f"it is the reference times {k:.4g}: a constant factor is off"
-    return None
-
-
-def compare(name, got, expected, args, diagnoses, index, rtol, atol):
-    """None if ``got`` matches ``expected``, else one message saying what is wrong."""
-    if got is None:
-        return f"{name}: your function returned None — did you forget `return`?"
-    if isinstance(getattr(got, "data", None), np.ndarray) and not isinstance(got, np.ndarray):
-        return f"{name}: you returned a {type(got).__name__}; return its .data, a numpy array"
-    try:
-        got_arr = np.asarray(got, dtype=np.float64)
-    except (TypeError, ValueError):
-        return f"{name}: expected numbers, got {type(got).__name__}"
-    if got_arr.shape != expected.shape:
-        for diagnose in diagnoses:
-            message = diagnose(got_arr, expected, args, index)
-            if message:
-                return f"{name}: {message}"
-        if got_arr.ndim == 2 and got_arr.shape == expected.shape[::-1]:
-            return f"{name}: has shape {got_arr.shape}, expected {expected.shape} — transposed?"
-        return f"{name}: has {describe_shape(got_arr)}, expected {describe_shape(expected)}"
-    if not np.all(np.isfinite(got_arr)):
-        return f"{name}: contains NaN or inf"
-    if np.allclose(got_arr, expected, rtol=rtol, atol=atol):
+def split_diagnosis(found):
+    """A diagnosis' result as (message, hint): it may return a message or a (message, hint) pair."""
+    if not found:
         return None
-    for diagnose in list(diagnoses) + [lambda g, e, a, i: generic_diagnosis(g, e, a)]:
-        message = diagnose(got_arr, expected, args, index)
-        if message:
-            return f"{name}: {message}"
-    err = np.abs(got_arr - expected) / np.maximum(np.abs(expected), atol)
-    worst = np.unravel_index(int(np.argmax(err)), err.shape)
+    if isinstance(found, (tuple, list)):
+        message, hint = (tuple(found) + (None,))[:2]
+        return (str(message), str(hint) if hint else None) if message else None
+    return str(found), None
+
+
+def run_diagnosis(diagnose, got, expected, args, index):
+    """A diagnosis' (message, hint) or None; a diagnosis that fails on an unforeseen answer (a
+    shape it did not expect) says nothing rather than crash ``check``."""
+    try:
+        return split_diagnosis(diagnose(got, expected, copy.deepcopy(args), index))
+    except Exception:
+        return None
+
+
+@contextlib.contextmanager
+def quiet():
+    """No warning from the checker's own arithmetic reaches the learner (overflow, ComplexWarning…)."""
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        yield
+
+
+FACTOR_OFF = "a constant factor is off"
+FACTOR_HINT = "look for a factor that is missing or doubled (a 2 from a square, a 1/2, a 1/N)"
+
+
+def _see(section):
+    return f"; see {section}" if section else ""
+
+
+def constant_factor(got, expected, rtol=1e-6, atol=1e-9):
+    """k if got = k · expected at every entry (zeros included) with k clearly not 0, 1 or −1, else None."""
+    got, expected = np.asarray(got, dtype=np.float64).ravel(), np.asarray(expected, dtype=np.float64).ravel()
+    nonzero = np.abs(expected) > 1e-8
+    if nonzero.sum() < 2:  # with one number, any wrong value is "a constant factor off"
+        return None
+    k = float(got[nonzero] @ expected[nonzero] / (expected[nonzero] @ expected[nonzero]))
+    if not np.isfinite(k) or abs(k) < 1e-6 or abs(k - 1) < 1e-3 or abs(k + 1) < 1e-3:
+        return None
+    if not np.allclose(got, k * expected, rtol=rtol, atol=atol):
+        return None
+    return k
+
+
+def generic_diagnosis(got, expected, args, batch_size=None, section=""):
+    """Mistakes that look the same in every exercise: a sign, a constant factor, zeros.
+
+    Returns (message, hint) or None. ``batch_size`` is N where the exercise declares a batch
+    (``Exercise.batch``); only then is "the batch size" offered as the factor's cause."""
+    with quiet():
+        if np.any(np.abs(expected) > 1e-8) and np.allclose(got, -expected, rtol=1e-6, atol=1e-9):
+            return (
+                f"it is the reference times −1 at every entry: a sign is flipped{_see(section)}",
+                "check each minus sign in the rule, and the order of a difference (ŷ − y, not y − ŷ)",
+            )
+        if not np.any(got) and np.any(np.abs(expected) > 1e-8):
+            return (f"it is all zeros{_see(section)}", "is something computed but never added or returned?")
+        k = constant_factor(got, expected)
+        if k is None:
+            return None
+        if batch_size and batch_size > 1 and np.isclose(k, batch_size):
+            return (
+                f"it is the reference times {k:g}, the batch size: a sum over the batch where the mean belongs?{_see(section)}",
+                "the loss is the mean over the batch, so its gradient carries a 1/N",
+            )
+        if batch_size and batch_size > 1 and np.isclose(k, 1 / batch_size):
+            return (
+                f"it is the reference divided by {1 / k:g}, the batch size: a mean where the sum belongs?{_see(section)}",
+                "the 1/N is already in the upstream gradient; do not divide twice",
+            )
+        return (
+            f"it is the reference times {k:.4g} at every entry: {FACTOR_OFF}{_see(section)}",
+            FACTOR_HINT,
+        )
+
+
+def _compare_shape_and_type(name, got):
+    """(message, None) if ``got`` is not a usable array, else (None, the float64 array)."""
+    if got is None:
+        return f"{name}: your function returned None — did you forget `return`?", None
+    if isinstance(getattr(got, "data", None), np.ndarray) and not isinstance(got, np.ndarray):
+        return f"{name}: you returned a {type(got).__name__}; return its .data, a numpy array", None
+    try:
+        raw = np.asarray(got)
+    except (TypeError, ValueError):
+        return f"{name}: expected numbers, got {type(got).__name__}", None
+    if np.iscomplexobj(raw):
+        return f"{name}: contains complex numbers; expected real numbers (a square root or power of a negative number?)", None
+    try:
+        return None, np.asarray(raw, dtype=np.float64)
+    except (TypeError, ValueError):
+        return f"{name}: expected numbers, got {type(got).__name__}", None
+
+
+def compare(name, got, expected, args, diagnoses, index, rtol, atol, hint=False, batch_size=None, section=""):
+    """None if ``got`` matches ``expected``, else (message, hint or None) saying what is wrong."""
+    with quiet():
+        problem, got_arr = _compare_shape_and_type(name, got)
+        if problem:
+            return problem, None
+        if got_arr.shape != expected.shape:
+            for diagnose in diagnoses:
+                found = run_diagnosis(diagnose, got_arr, expected, args, index)
+                if found:
+                    return f"{name}: {found[0]}", found[1]
+            if got_arr.ndim == 2 and got_arr.shape == expected.shape[::-1]:
+                return f"{name}: has shape {got_arr.shape}, expected {expected.shape} — transposed?", None
+            return f"{name}: has {describe_shape(got_arr)}, expected {describe_shape(expected)}", None
+        if not np.all(np.isfinite(got_arr)):
+            return f"{name}: contains NaN or inf", None
+        if np.allclose(got_arr, expected, rtol=rtol, atol=atol):
+            return None
+        for diagnose in diagnoses:
+            found = run_diagnosis(diagnose, got_arr, expected, args, index)
+            if found:
+                return f"{name}: {found[0]}", found[1]
+        found = generic_diagnosis(got_arr, expected, args, batch_size=batch_size, section=section)
+        if found:
+            return f"{name}: {found[0]}", found[1]
+        return wrong_value(name, got_arr, expected, rtol, atol), None
+
+
+def wrong_value(name, got_arr, expected, rtol, atol):
+    """The entry furthest outside the tolerance: its value, and the relative error — or the
+    absolute difference where the reference is 0 (a relative error would be meaningless)."""
+    excess = np.abs(got_arr - expected) / (atol + rtol * np.abs(expected))
+    worst = np.unravel_index(int(np.argmax(excess)), excess.shape)
     where = f" at index {tuple(int(i) for i in worst)}" if got_arr.ndim else ""
-    return (
-        f"{name}: wrong value{where}: yours {got_arr[worst]:.6g}, expected {expected[worst]:.6g} "
-        f"(relative error {err[worst]:.1e})"
-    )
+    mine, ref = got_arr[worst], expected[worst]
+    if abs(ref) < 1e-8:
+        error = f"absolute difference {abs(mine - ref):.1e}"
+    else:
+        error = f"relative error {abs(mine - ref) / abs(ref):.1e}"
+    return f"{name}: wrong value{where}: yours {mine:.6g}, expected {ref:.6g} ({error})"
 
 
-def local_caller(fn, seconds=None):
-    """Call the learner's function in this process, noting whether it changed its inputs."""
+def local_caller(fn, seconds=None, echo=False):
+    """Call the learner's function in this process, noting whether it changed its inputs.
+    With ``echo``, what it printed is shown (capped) — never in grading, whose kernel output is parsed."""
+
+    shown = Echo() if echo else None
 
     def call(args):
         pristine = copy.deepcopy(args)
-        value, failure = call_learner(fn, args, seconds=seconds)
-        changed = any(not _same(a, b) for a, b in zip(args, pristine, strict=True))
+        value, failure = call_learner(fn, args, seconds=seconds, echo=shown)
+        with quiet():
+            changed = any(not _same(a, b) for a, b in zip(args, pristine, strict=True))
         return value, failure, changed
 
     return call
@@ -182,55 +315,137 @@ def get_exercise(exercise_id):
     return EXERCISES[exercise_id]
 
 
-def run_check(exercise_id, fn, seed=None):
-    """Check ``fn`` in this process (the notebook's ``check``)."""
+def run_check(exercise_id, fn, seed=None, hint=False):
+    """Check ``fn`` in this process (the notebook's ``check``); ``hint=True`` adds the hints."""
     ex = get_exercise(exercise_id)
     if not callable(fn):
         result = CheckResult(ex.id, ex.title, "failed", 0, len(ex.cases(np.random.default_rng(seed))))
         result.messages.append(f"check expects your function {ex.signature}, got {type(fn).__name__}")
         return result
-    return evaluate(ex, local_caller(fn), seed)
+    return evaluate(ex, local_caller(fn, echo=True), seed, hint=hint)
 
 
-def evaluate(ex, call, seed=None):
+def evaluate(ex, call, seed=None, hint=False):
     """Score an exercise: ``call(args) -> (value, failure, changed_inputs)`` runs the learner's
-    function on one case, here or in another process (grading); the comparison is done here."""
-    cases = ex.cases(np.random.default_rng(seed))
+    function on one case, here or in another process (grading); the comparison is done here.
+    With ``hint``, the diagnoses' hints are collected in ``result.hints``."""
+    with quiet():
+        cases = ex.cases(np.random.default_rng(seed))
     result = CheckResult(ex.id, ex.title, "failed", 0, len(cases))
-    messages = []
+    messages, hints = [], []
+    plain = {}  # output index -> [(plain "wrong value" message or None if right, got, expected)] per case
     for args in cases:
-        pristine = copy.deepcopy(args)
-        expected = tuple(np.asarray(v, dtype=np.float64) for v in as_outputs(ex.reference(*copy.deepcopy(args)), len(ex.outputs)))
+        with quiet():
+            pristine = copy.deepcopy(args)
+            expected = tuple(
+                np.asarray(v, dtype=np.float64) for v in as_outputs(ex.reference(*copy.deepcopy(args)), len(ex.outputs))
+            )
         got, failure, changed = call(args)
         if failure == "not implemented":
             result.status = "not implemented"
             result.score = 0
             result.messages = [f"replace `raise NotImplementedError` in {ex.signature} with your code"]
+            result.hints, result.hint_available = [], False
             return result
         if failure:
+            if str(failure).startswith(WRONG_ARGUMENTS):
+                messages.append(f"{failure}; check calls it as {ex.signature}")
+                break  # every case would say the same
             messages.append(failure)
-            if "was stopped" in failure:
+            if STOPPED in failure:
                 break  # one endless loop is enough: do not wait for it once per case
             continue
         problems = []
         outputs = as_outputs(got, len(ex.outputs))
         if changed:
             # Its values were computed from changed inputs: comparing them would only confuse.
-            problems.append("your function changed its input arrays in place (e.g. x *= 2); compute new arrays instead")
+            problems.append(("your function changed its input arrays in place (e.g. x *= 2); compute new arrays instead", None))
         elif outputs is None:
-            problems.append(f"return {len(ex.outputs)} values ({', '.join(ex.outputs)}), got {type(got).__name__}")
+            problems.append((f"return {len(ex.outputs)} values ({', '.join(ex.outputs)}), got {type(got).__name__}", None))
         else:
             for i, (name, mine, ref) in enumerate(zip(ex.outputs, outputs, expected, strict=True)):
-                message = compare(name, mine, ref, pristine, ex.diagnoses, i, ex.rtol, ex.atol)
-                if message:
-                    problems.append(message)
+                found = compare(
+                    name,
+                    mine,
+                    ref,
+                    pristine,
+                    ex.diagnoses,
+                    i,
+                    ex.rtol,
+                    ex.atol,
+                    batch_size=ex.batch_size(pristine),
+                    section=ex.section,
+                )
+                if found:
+                    problems.append(found)
+                    if found[0].startswith(f"{name}: wrong value") or FACTOR_OFF in found[0]:
+                        plain.setdefault(i, []).append((found[0], mine, ref))
+                else:
+                    plain.setdefault(i, []).append((None, mine, ref))
         if problems:
-            messages.extend(problems)
+            for message, why in problems:
+                messages.append(message)
+                if why:
+                    result.hint_available = True
+                    if hint:
+                        hints.append(why)
         else:
             result.score += 1
+    messages, factor_found = _factor_across_cases(ex, plain, messages)
+    if factor_found:
+        result.hint_available = True
+        if hint:
+            hints.append(FACTOR_HINT)
     result.status = "passed" if result.score == result.total else "failed"
-    result.messages = list(dict.fromkeys(messages))  # each distinct message once
+    result.messages = distinct(messages)
+    result.hints = list(dict.fromkeys(hints))
+    if result.passed:
+        result.hint_available = False
     return result
+
+
+NUMBER = re.compile(r"(?<![\w′])\d[\d.,]*(?:e[-+]?\d+)?")  # not the 1 of W1, Z1, a_1; a sign stays
+
+
+def distinct(messages):
+    """Each message once, and once per kind: messages that differ only in their numbers (the same
+    slip seen in several cases: another shape, another N, another index) are shown once, the first."""
+    seen, kept = set(), []
+    for message in messages:
+        output, colon, rest = message.partition(": ")  # the output's name stays as it is
+        kind = output + colon + NUMBER.sub("#", rest)
+        if kind not in seen:
+            seen.add(kind)
+            kept.append(message)
+    return kept
+
+
+def _factor_across_cases(ex, plain, messages):
+    """Where one number per case cannot show a constant factor, all cases together may: if an
+    output is wrong in every case with no diagnosis but "wrong value" or the generic factor, and
+    got = k · expected across all of them (k clearly not 1), those messages become one
+    "times k in every case". Returns (messages, whether such a factor was found)."""
+    found = False
+    for i, rows in plain.items():
+        if len(rows) < 2 or any(message is None for message, _, _ in rows):
+            continue
+        with quiet():
+            try:
+                got = np.concatenate([np.asarray(g, dtype=np.float64).ravel() for _, g, _ in rows])
+            except (TypeError, ValueError):
+                continue
+            expected = np.concatenate([np.asarray(e, dtype=np.float64).ravel() for _, _, e in rows])
+            k = constant_factor(got, expected, rtol=max(ex.rtol, 1e-9), atol=ex.atol)
+        if k is None:
+            continue
+        replaced = {message for message, _, _ in rows}
+        summary = f"{ex.outputs[i]}: it is the reference times {k:.4g} in every case: {FACTOR_OFF}{_see(ex.section)}"
+        first = next(n for n, m in enumerate(messages) if m in replaced)
+        messages = (
+            [m for m in messages[:first] if m not in replaced] + [summary] + [m for m in messages[first:] if m not in replaced]
+        )
+        found = True
+    return messages, found
 
 
 def _same(a, b):

@@ -1,10 +1,23 @@
-"""Exercises of chapter 3, Gradient descent."""
+"""Exercises of chapter 3, Gradient descent.
+
+Feedback policy (see core.py): a diagnosis says what is wrong and where to look in
+chapter 3; the formula itself is only in the hint, shown with ``check(..., hint=True)``.
+"""
 
 import numpy as np
 
 from .core import exercise, matches
 
 CHAPTER = "gradient_descent"
+UPDATE = "chapter 3, “The update rule, and why it goes downhill”"
+DIRECTIONS = "chapter 3, “Many directions: eigenvalues and the condition number”"
+MINIBATCH = "chapter 3, “Full-batch and mini-batch descent on the digits”"
+MOMENTUM = "chapter 3, “Outlook: momentum and Adam”"
+
+
+def _say(message, hint=None):
+    """A diagnosis: the message (what is wrong, where to look) and an optional hint."""
+    return (message, hint) if hint else message
 
 
 # --- one step ----------------------------------------------------------------------------
@@ -17,11 +30,11 @@ def _step_cases(rng):
 def _step_mistakes(got, expected, args, i):
     w, grad, lr = args
     if matches(got, w + lr * grad):
-        return "that steps *along* the gradient, uphill; gradient descent subtracts η·∂L/∂w"
+        return _say(f"that steps *along* the gradient, uphill; see {UPDATE}", "gradient descent subtracts η·∂L/∂w")
     if matches(got, w - grad):
-        return "the learning rate η is missing: w − η·∂L/∂w"
+        return _say(f"the learning rate is not used; see {UPDATE}", "the step is η times the gradient")
     if matches(got, -lr * grad):
-        return "that is only the change −η·∂L/∂w; add it to w"
+        return _say(f"that is only the change of the weights; return the new weights; see {UPDATE}", "add the change to w")
     return None
 
 
@@ -33,6 +46,7 @@ def _step_mistakes(got, expected, args, i):
     outputs=("new w",),
     cases=_step_cases,
     diagnoses=(_step_mistakes,),
+    section=UPDATE,
 )
 def gd_step(w, grad, lr):
     return w - lr * grad
@@ -54,11 +68,21 @@ def _lr_mistakes(got, expected, args, i):
     (A,) = args
     lam = np.linalg.eigvalsh(A)
     if matches(got, np.asarray(2 / lam.min())):
-        return "that uses the smallest eigenvalue; the steepest direction (λ_max) diverges first"
+        return _say(
+            f"that uses the flattest direction; the steepest direction diverges first; see {DIRECTIONS}",
+            "the limit comes from the largest eigenvalue",
+        )
     if matches(got, np.asarray(1 / lam.max())):
-        return "1/λ_max is the best step for the steepest direction; the stability limit is twice that"
+        return _say(
+            "that is the best step for the steepest direction (it lands on the minimum); "
+            f"the stability limit is larger; see {DIRECTIONS}",
+            "a direction with curvature λ still converges while |1 − ηλ| < 1",
+        )
     if matches(got, np.asarray(2 / np.abs(A).max())) or matches(got, np.asarray(2 / np.trace(A))):
-        return "use the eigenvalues of A (np.linalg.eigvalsh), not its entries or its trace"
+        return _say(
+            f"use the eigenvalues of A, not its entries or its trace; see {DIRECTIONS}",
+            "np.linalg.eigvalsh gives the eigenvalues of a symmetric matrix",
+        )
     return None
 
 
@@ -70,6 +94,7 @@ def _lr_mistakes(got, expected, args, i):
     outputs=("η_max",),
     cases=_lr_cases,
     diagnoses=(_lr_mistakes,),
+    section=DIRECTIONS,
 )
 def max_stable_lr(A):
     return 2.0 / np.linalg.eigvalsh(A).max()
@@ -80,18 +105,20 @@ def max_stable_lr(A):
 
 def _epoch_cases(rng):
     cases = []
-    for n, d, batch in [(10, 3, 4), (12, 2, 12), (7, 4, 1)]:
-        cases.append((rng.normal(size=d), rng.normal(size=(n, d)), rng.normal(size=n), 0.05, batch))
+    # (10, batch 4): the last batch is smaller; (12, batch 12): one full batch; (7, batch 1)
+    for N, d, batch, lr in [(10, 3, 4, 0.05), (12, 2, 12, 0.1), (7, 4, 1, 0.02)]:
+        cases.append((rng.normal(size=d), rng.normal(size=(N, d)), rng.normal(size=N), lr, batch))
     return cases
 
 
-def _epoch_reference(w, X, y, lr, batch_size, mean=True, drop_last=False, sign=1.0):
+def _epoch_reference(w, X, y, lr, batch_size, mean=True, drop_last=False, sign=1.0, divide_by_batch_size=False):
     w = w.copy()
     for start in range(0, len(X), batch_size):
         Xb, yb = X[start : start + batch_size], y[start : start + batch_size]
         if drop_last and len(Xb) < batch_size:
             break
-        grad = 2 * Xb.T @ (Xb @ w - yb) / (len(Xb) if mean else 1)
+        size = batch_size if divide_by_batch_size else len(Xb)
+        grad = 2 * Xb.T @ (Xb @ w - yb) / (size if mean else 1)
         w = w - sign * lr * grad
     return w
 
@@ -99,13 +126,18 @@ def _epoch_reference(w, X, y, lr, batch_size, mean=True, drop_last=False, sign=1
 def _epoch_mistakes(got, expected, args, i):
     w, X, y, lr, batch = args
     if matches(got, _epoch_reference(w, X, y, lr, len(X))):
-        return "that is one full-batch step; an epoch takes one step per mini-batch"
+        return _say(f"that is one full-batch step; an epoch takes one step per mini-batch; see {MINIBATCH}")
     if matches(got, _epoch_reference(w, X, y, lr, batch, drop_last=True)):
-        return "the last, smaller batch was skipped; an epoch uses every example once"
+        return _say(f"the last, smaller batch was skipped; an epoch uses every example once; see {MINIBATCH}")
+    if matches(got, _epoch_reference(w, X, y, lr, batch, divide_by_batch_size=True)):
+        return _say(
+            "the last batch is smaller than batch_size, and its mean must divide by its own size",
+            "divide by len(Xb), the number of rows actually in the batch",
+        )
     if matches(got, _epoch_reference(w, X, y, lr, batch, mean=False)):
-        return "each batch's gradient should be the mean over the batch, not the sum"
+        return _say(f"each batch's gradient should be the mean over the batch, not the sum; see {MINIBATCH}")
     if matches(got, _epoch_reference(w, X, y, lr, batch, sign=-1.0)):
-        return "the steps go uphill: subtract η·gradient"
+        return _say(f"the steps go uphill; see {UPDATE}", "subtract η times the gradient")
     return None
 
 
@@ -117,6 +149,7 @@ def _epoch_mistakes(got, expected, args, i):
     outputs=("w after the epoch",),
     cases=_epoch_cases,
     diagnoses=(_epoch_mistakes,),
+    section=MINIBATCH,
 )
 def sgd_epoch(w, X, y, lr, batch_size):
     for start in range(0, len(X), batch_size):
@@ -129,19 +162,33 @@ def sgd_epoch(w, X, y, lr, batch_size):
 
 
 def _momentum_cases(rng):
-    return [(rng.normal(size=s), rng.normal(size=s), rng.normal(size=s), 0.1, 0.9) for s in [(3,), (2, 2), (1,)]]
+    return [
+        (rng.normal(size=s), rng.normal(size=s), rng.normal(size=s), lr, beta)
+        for s, lr, beta in [((3,), 0.1, 0.9), ((2, 2), 0.05, 0.5), ((1,), 0.3, 0.99), ((4,), 0.02, 0.7)]
+    ]
 
 
 def _momentum_mistakes(got, expected, args, i):
     w, v, grad, lr, beta = args
     if i == 0 and matches(got, w - lr * v):
-        return "w was moved with the old velocity; update v first, then w ← w − η·v_new"
+        return _say(
+            f"w was moved with the old velocity; the velocity is updated first; see {MOMENTUM}",
+            "compute v_new, then step w along v_new",
+        )
     if i == 0 and matches(got, w - lr * grad):
-        return "that is a plain gradient step; momentum steps along the velocity v ← βv + g"
-    if i == 1 and matches(got, beta * v - lr * grad):
-        return "that is the other convention (v ← βv − ηg); here v ← βv + ∂L/∂w and w ← w − η·v"
-    if i == 1 and matches(got, v + grad):
-        return "the velocity must decay: v ← β·v + ∂L/∂w"
+        return _say(f"that is a plain gradient step; momentum steps along the velocity; see {MOMENTUM}")
+    if matches(got, (w + beta * v - lr * grad, beta * v - lr * grad)[i]):
+        return _say(
+            f"that is the other convention, where the velocity already holds −η times the gradient; see {MOMENTUM}",
+            "here v ← βv + ∂L/∂w and then w ← w − η·v",
+        )
+    if matches(got, (w - lr * (beta * v + (1 - beta) * grad), beta * v + (1 - beta) * grad)[i]):
+        return _say(
+            f"that is the exponential moving average used by Adam; in this rule the gradient enters unscaled; see {MOMENTUM}",
+            "v ← βv + ∂L/∂w, without a factor (1 − β)",
+        )
+    if matches(got, (w - lr * (v + grad), v + grad)[i]):
+        return _say(f"the velocity must decay: β is not used; see {MOMENTUM}")
     return None
 
 
@@ -153,7 +200,83 @@ def _momentum_mistakes(got, expected, args, i):
     outputs=("new w", "new v"),
     cases=_momentum_cases,
     diagnoses=(_momentum_mistakes,),
+    section=MOMENTUM,
 )
 def momentum_step(w, v, grad, lr, beta):
     v = beta * v + grad
     return w - lr * v, v
+
+
+# --- derivation: a step with L2 weight decay ------------------------------------------------
+
+
+def _decay_cases(rng):
+    # ρ = 0 (alpha = 0) is plain gradient descent; w as a vector and as a matrix; a one-entry w
+    return [
+        (rng.normal(size=s), rng.normal(size=s), lr, alpha)
+        for s, lr, alpha in [((3,), 0.1, 0.01), ((2, 3), 0.05, 0.5), ((1,), 0.3, 0.0), ((4,), 0.2, 2.0)]
+    ]
+
+
+def _decay_step(w, grad, lr, alpha, factor=1.0, sign=1.0, times_lr=True, after=False, norm=False):
+    """The reference and its typical mistakes, recomputed."""
+    if after:  # shrink w after the data step instead of using the gradient at the current w
+        return (1 - lr * alpha) * (w - lr * grad)
+    penalty = factor * alpha * (np.linalg.norm(w) if norm else w)
+    return w - lr * grad - sign * (lr if times_lr else 1.0) * penalty
+
+
+def _decay_mistakes(got, expected, args, i):
+    w, grad, lr, alpha = args
+    if alpha == 0:
+        return None  # every variant is the plain step here
+    if matches(got, _decay_step(w, grad, lr, alpha, factor=0.0)):
+        return _say(
+            "the penalty has no effect: its gradient is missing from the step",
+            "differentiate (ρ/2)‖w‖² entry by entry and add it to the data gradient",
+        )
+    if matches(got, _decay_step(w, grad, lr, alpha, factor=2.0)):
+        return _say(
+            "the weight-decay term is twice too large: check the derivative of the penalty, ½ included",
+            "∂/∂w_i of (ρ/2) Σ_j w_j² has no factor 2 left",
+        )
+    if matches(got, _decay_step(w, grad, lr, alpha, factor=0.5)):
+        return _say(
+            "the weight-decay term is half what it should be: the power rule's factor 2 cancels the ½",
+            "∂/∂w_i of w_i² is 2 w_i",
+        )
+    if matches(got, _decay_step(w, grad, lr, alpha, sign=-1.0)):
+        return _say(
+            f"the decay term pushes the weights away from 0: it has the wrong sign; see {UPDATE}",
+            "the step subtracts η times the gradient of the whole loss, penalty included",
+        )
+    if matches(got, _decay_step(w, grad, lr, alpha, times_lr=False)):
+        return _say(
+            f"the penalty's gradient was not multiplied by the learning rate; see {UPDATE}",
+            "the whole gradient, data term plus penalty term, is scaled by η",
+        )
+    if matches(got, _decay_step(w, grad, lr, alpha, after=True)):
+        return _say(
+            "the weights were shrunk after the data step; the penalty's gradient is taken at the current w, in the same step",
+            "one step: w − η(∇L(w) + penalty gradient at w)",
+        )
+    if matches(got, _decay_step(w, grad, lr, alpha, norm=True)):
+        return _say(
+            "that uses the norm ‖w‖, one number, where each entry needs its own derivative",
+            "the penalty's gradient is a vector of w's shape",
+        )
+    return None
+
+
+@exercise(
+    id="gradient_descent.weight_decay_step",
+    chapter=CHAPTER,
+    title="A gradient-descent step with L2 weight decay (derivation)",
+    signature="weight_decay_step(w, grad, lr, alpha)",
+    outputs=("new w",),
+    cases=_decay_cases,
+    diagnoses=(_decay_mistakes,),
+    section=UPDATE,
+)
+def weight_decay_step(w, grad, lr, alpha):
+    return w - lr * (grad + alpha * w)
