@@ -80,14 +80,24 @@ def test_exercise_pattern(path):
     assert "summary(" in cells[-1].source, "the chapter ends with the exercise summary"
 
 
-def test_the_book_has_at_least_30_auto_checked_exercises_all_registered():
+def test_every_chapter_asks_for_a_derivation_and_the_book_for_at_least_eight():
+    """Exercises whose formula is not printed above them: the learner derives it (tag `derivation`)."""
+    per_chapter = {
+        path.name: sum({"exercise", "derivation"} <= tags(c) for c in nbformat.read(path, as_version=4).cells)
+        for path in NOTEBOOKS
+    }
+    assert all(per_chapter.values()), per_chapter
+    assert sum(per_chapter.values()) >= 8, per_chapter
+
+
+def test_the_book_has_at_least_39_auto_checked_exercises_all_registered():
     from chainrule.exercises import EXERCISES
 
     used = set()
     for path in NOTEBOOKS:
         for cell in nbformat.read(path, as_version=4).cells:
             used.update(re.findall(r'^check\("([\w.]+)"', cell.source))
-    assert len(used) >= 30, sorted(used)
+    assert len(used) >= 39, sorted(used)
     assert used == set(EXERCISES), "every registered exercise appears in a chapter, and only those"
 
 

@@ -112,7 +112,7 @@ def test_trace_shows_the_deltas_of_chapter_4():
     trace = cr.trace_backward(loss)
     cache = manual_mlp.forward(small, x, y)
     delta_out = cache.P - np.eye(2)[y]
-    delta_hid = delta_out @ small["W2"].T * cache.H * (1 - cache.H)
+    delta_hid = delta_out @ small["W2"].T * cache.A1 * (1 - cache.A1)
     np.testing.assert_allclose(next(r.upstream for r in trace.rows if r.node == "add2"), delta_out)
     np.testing.assert_allclose(next(r.upstream for r in trace.rows if r.node == "add1"), delta_hid)
     assert next(r.local for r in trace.rows if r.input == "b2").shape == (2, 2)  # a readable 2-D Jacobian

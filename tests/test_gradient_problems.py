@@ -22,6 +22,52 @@ def test_sigmoid_stack_vanishes_and_remedies_restore_the_ratio():
     assert ratio(activation="tanh", init="N(0,1)") > 1e2  # exploding towards the input
 
 
+def test_relu_weight_gradient_ratio_is_blind_to_the_scale_that_output_gradients_show():
+    # positive homogeneity: a_{l-1} and δ_l scale in opposite directions, ∂L/∂W_l = δ_l a_{l-1}ᵀ does not
+    runs = {init: deep.layer_gradients(activation="relu", init=init) for init in deep.INITS}
+    for g in runs.values():
+        assert 0.5 < g["W"][0] / g["W"][-1] < 2
+    assert runs["N(0,1)"]["a"][0] / runs["N(0,1)"]["a"][-1] > 1e12
+    assert runs["Glorot"]["a"][0] / runs["Glorot"]["a"][-1] < 1e-2
+    assert 0.1 < runs["He"]["a"][0] / runs["He"]["a"][-1] < 10
+    assert runs["N(0,1)"]["act"][-1] > 1e12 and runs["Glorot"]["act"][-1] < 1e-2
+
+
+def test_gates_and_leaky_relu():
+    def ratio_a(**kw):
+        g = deep.layer_gradients(depth=12, width=32, **kw)
+        return g["a"][0] / g["a"][-1]
+
+    assert ratio_a(activation="sigmoid", init="Glorot", gated=True) > 1e6 * ratio_a(activation="sigmoid", init="Glorot")
+    relu = deep.layer_gradients(activation="relu", init="He")
+    leaky = deep.layer_gradients(activation="leaky relu", init="He")
+    assert 0.4 < relu["zero"].mean() < 0.6 and leaky["zero"].max() == 0
+
+
+def test_batch_norm_layers_learn_gamma_and_beta():
+    rng = np.random.default_rng(0)
+    layers = deep.init_layers(8, 3, "Glorot", rng, batchnorm=True)
+    out, _ = deep.forward(layers, rng.normal(size=(16, 8)), "tanh", batchnorm=True)
+    (out * out).mean().backward()
+    for layer in layers:
+        assert layer["gamma"].grad.shape == (8,) and np.any(layer["gamma"].grad)
+        assert layer["beta"].grad.shape == (8,) and np.any(layer["beta"].grad)
+
+
+def test_clip_diagnoses_say_by_value_only_when_something_was_clipped():
+    from chainrule.exercises import check
+    from chainrule.exercises import gradient_problems as gp
+
+    rng = np.random.default_rng(3)
+    g = gp._below_threshold_2d(rng, 1.5)
+    assert np.abs(g).max() <= 1.5 < np.linalg.norm(g)
+    message = str(gp._clip_mistakes(np.clip(g, -1.5, 1.5), gp.clip_by_norm(g, 1.5), (g, 1.5), 0))
+    assert "by value" not in message and "returned unchanged" in message
+    result = check("gradient_problems.clip_by_norm", lambda g, m: g)
+    assert not result.passed and any("returned unchanged" in m for m in result.messages)
+    assert check("gradient_problems.clip_by_norm", gp.clip_by_norm).messages == []
+
+
 def test_he_init_keeps_relu_gradients_of_order_one():
     norms = deep.layer_gradient_norms(activation="relu", init="He", depth=20)
     assert 1e-2 < norms.min() and norms.max() < 1e2
@@ -78,7 +124,7 @@ def test_jacobian_of_softmax_is_diag_minus_outer():
     np.testing.assert_allclose(cr.jacobian(lambda t: t * 3.0, np.ones(2)), 3 * np.eye(2))
 
 
-@pytest.mark.parametrize("module, frames", [(gradients, 9), (softmax, len(softmax.TEMPERATURES))])
+@pytest.mark.parametrize("module, frames", [(gradients, 12), (softmax, len(softmax.TEMPERATURES))])
 def test_static_explorers_have_one_frame_per_setting(module, frames):
     page = module.static()._repr_html_()
     assert len(re.findall(r'<img [^>]*src="data:image/png;base64,', page)) == frames

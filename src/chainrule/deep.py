@@ -1,7 +1,9 @@
-"""Deep, narrow MLPs for chapter 7: how gradient norms change from layer to layer, and
-the remedies (initialisation, activation, batch normalisation, residual connections).
+"""Deep, narrow MLPs for chapter 7: how gradients change from layer to layer, and the
+remedies (initialisation, activation, batch normalisation, residual and gated connections).
 
-Layer l computes  A_l = act(norm(A_{l−1} W_l + b_l))  (+ A_{l−1} with residual connections).
+Code uses row batches: layer l computes  Z_l = A_{l−1} W + b  (W = W_lᵀ of the book's column
+form), then  A_l = act(BN(Z_l))  (BN only with ``batchnorm=True``), plus A_{l−1} with
+``residual=True``, or mixed with A_{l−1} by a sigmoid gate with ``gated=True``.
 """
 
 import numpy as np
@@ -17,51 +19,94 @@ ACTIVATIONS = {
     "sigmoid": lambda t: t.sigmoid(),
     "tanh": lambda t: t.tanh(),
     "relu": lambda t: t.relu(),
+    "leaky relu": lambda t: t.leaky_relu(0.1),
 }
+GATE_BIAS = -2.0  # the gate starts mostly closed (σ(−2) ≈ 0.12): the layer starts close to the identity
 
 
-def init_layers(width, depth, init, rng, inputs=None):
+def init_layers(width, depth, init, rng, inputs=None, batchnorm=False, gated=False):
     """``depth`` weight matrices of shape (width, width) (the first (inputs, width)), with
-    standard deviation chosen by ``init`` (a name in INITS, or a number)."""
+    standard deviation chosen by ``init`` (a name in INITS, or a number). With ``batchnorm``
+    each layer also gets a scale γ (ones) and a shift β (zeros); with ``gated`` a gate's
+    weights (same scale) and bias GATE_BIAS."""
     layers = []
     for layer in range(depth):
         fan_in = inputs if (layer == 0 and inputs) else width
         std = INITS[init](fan_in, width) if isinstance(init, str) else float(init)
-        layers.append({"W": Tensor(rng.normal(0, std, size=(fan_in, width))), "b": Tensor(np.zeros(width))})
+        params = {"W": Tensor(rng.normal(0, std, size=(fan_in, width))), "b": Tensor(np.zeros(width))}
+        if batchnorm:
+            params["gamma"], params["beta"] = Tensor(np.ones(width)), Tensor(np.zeros(width))
+        if gated:
+            params["W_gate"] = Tensor(rng.normal(0, std, size=(fan_in, width)))
+            params["b_gate"] = Tensor(np.full(width, GATE_BIAS))
+        layers.append(params)
     return layers
 
 
-def batch_norm(x, eps=1e-5):
-    """Normalise each column over the batch to mean 0 and variance 1 (Ioffe & Szegedy, 2015),
-    written with engine operations, so its gradient comes from the rules already there."""
+def batch_norm(x, gamma=None, beta=None, eps=1e-5):
+    """Batch normalisation (Ioffe & Szegedy, 2015): normalise each column over the batch to
+    mean 0 and variance 1 (x̂), then scale and shift it, γ ⊙ x̂ + β. Written with engine
+    operations, so its gradient comes from the rules already there; the hand-written
+    backward pass is ``chainrule.batchnorm.backward``."""
     mean = x.mean(axis=0, keepdims=True)
     centred = x - mean
     var = (centred * centred).mean(axis=0, keepdims=True)
-    return centred / (var + eps) ** 0.5
+    x_hat = centred / (var + eps) ** 0.5
+    if gamma is not None:
+        x_hat = x_hat * gamma
+    if beta is not None:
+        x_hat = x_hat + beta
+    return x_hat
 
 
-def forward(layers, X, activation="sigmoid", batchnorm=False, residual=False):
-    """Run the stack; returns the output and each layer's pre-activation Z (for gradients)."""
+def forward(layers, X, activation="sigmoid", batchnorm=False, residual=False, gated=False, record=None):
+    """Run the stack; returns the output and each layer's pre-activation Z (whose gradient
+    is the error signal δ_l). If ``record`` is a dict, it gets the lists "z" (after batch
+    normalisation, if any) and "a" (each layer's output A_l)."""
     act = ACTIVATIONS[activation]
-    A = X if isinstance(X, Tensor) else Tensor(X)
-    pre = []
+    A = X if isinstance(X, Tensor) else Tensor(X, requires_grad=False)
+    pre, outs = [], []
     for layer in layers:
         Z = A @ layer["W"] + layer["b"]
         if batchnorm:
-            Z = batch_norm(Z)
+            Z = batch_norm(Z, layer.get("gamma"), layer.get("beta"))
         pre.append(Z)
         out = act(Z)
-        A = A + out if (residual and A.shape == out.shape) else out
+        same = A.shape == out.shape
+        if gated and same:
+            gate = (A @ layer["W_gate"] + layer["b_gate"]).sigmoid()
+            out = gate * out + (1.0 - gate) * A
+        elif residual and same:
+            out = A + out
+        A = out
+        outs.append(A)
+    if record is not None:
+        record["z"], record["a"] = pre, outs
     return A, pre
 
 
-def layer_gradient_norms(width=64, depth=20, activation="sigmoid", init="N(0,1)", batch=64, seed=0, **options):
-    """‖∂L/∂W_l‖ for every layer l = 1..depth of a random deep MLP on random data, with
-    L = mean of the squared outputs (any scalar loss shows the same trend)."""
+def layer_gradients(width=64, depth=20, activation="sigmoid", init="N(0,1)", batch=64, seed=0, **options):
+    """Per layer l = 1..depth of a random deep MLP on a random batch, with L = the mean of the
+    squared outputs (any scalar loss shows the same trend), the Frobenius norms of
+    "W": ∂L/∂W_l, "a": ∂L/∂a_l (the gradient reaching layer l's output) and
+    "delta": δ_l = ∂L/∂z_l; "act": the standard deviation of the activations a_l; and
+    "zero": the fraction of the entries of δ_l that are exactly 0 (no gradient at all)."""
     rng = np.random.default_rng(seed)
-    layers = init_layers(width, depth, init, rng)
+    layers = init_layers(width, depth, init, rng, batchnorm=options.get("batchnorm", False), gated=options.get("gated", False))
     X = rng.normal(size=(batch, width))
-    out, _ = forward(layers, X, activation, **options)
+    record = {}
+    out, _ = forward(layers, X, activation, record=record, **options)
     loss = (out * out).mean()
     loss.backward()
-    return np.array([np.linalg.norm(layer["W"].grad) for layer in layers])
+    return {
+        "W": np.array([np.linalg.norm(layer["W"].grad) for layer in layers]),
+        "a": np.array([np.linalg.norm(a.grad) for a in record["a"]]),
+        "delta": np.array([np.linalg.norm(z.grad) for z in record["z"]]),
+        "act": np.array([a.data.std() for a in record["a"]]),
+        "zero": np.array([np.mean(z.grad == 0) for z in record["z"]]),
+    }
+
+
+def layer_gradient_norms(width=64, depth=20, activation="sigmoid", init="N(0,1)", batch=64, seed=0, **options):
+    """‖∂L/∂W_l‖ for every layer l = 1..depth (see ``layer_gradients``)."""
+    return layer_gradients(width, depth, activation, init, batch, seed, **options)["W"]

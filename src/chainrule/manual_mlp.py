@@ -3,12 +3,12 @@
 Row-batch form, N examples in the rows of X (N, n); the chapter derives each line:
 
     forward                               backward
-    Z1 = X W1 + b1        (N, h)          δ_out = (P − Y) / N                 (N, c)
-    H  = σ(Z1)            (N, h)          ∂L/∂W2 = Hᵀ δ_out                   (h, c)
-    Z2 = H W2 + b2        (N, c)          ∂L/∂b2 = Σ_rows δ_out               (c,)
-    P  = softmax(Z2)      (N, c)          δ_hid = (δ_out W2ᵀ) ⊙ H ⊙ (1 − H)   (N, h)
-    L  = −(1/N) Σ log P[n, yₙ]            ∂L/∂W1 = Xᵀ δ_hid                   (n, h)
-                                          ∂L/∂b1 = Σ_rows δ_hid               (h,)
+    Z1 = X W1 + b1        (N, h)          δ_out = (P − Y) / N                    (N, C)
+    A1 = σ(Z1)            (N, h)          ∂L/∂W2 = A1ᵀ δ_out                     (h, C)
+    Z2 = A1 W2 + b2       (N, C)          ∂L/∂b2 = Σ_rows δ_out                  (C,)
+    P  = softmax(Z2)      (N, C)          δ_hid = (δ_out W2ᵀ) ⊙ A1 ⊙ (1 − A1)    (N, h)
+    L  = −(1/N) Σ_k log P[k, y_k]         ∂L/∂W1 = Xᵀ δ_hid                      (n, h)
+                                          ∂L/∂b1 = Σ_rows δ_hid                  (h,)
 """
 
 from dataclasses import dataclass
@@ -28,38 +28,38 @@ class Cache:
     """What the forward pass keeps for the backward pass."""
 
     X: np.ndarray
-    H: np.ndarray
+    A1: np.ndarray  # the hidden activations σ(Z1)
     P: np.ndarray
     loss: float
 
 
-def init_params(n, h, c, rng):
+def init_params(n, h, C, rng):
     """The same initialisation as ``chainrule.nn.init_params``, as plain arrays."""
     return {
         "W1": rng.normal(0, 1 / np.sqrt(n), size=(n, h)),
         "b1": np.zeros(h),
-        "W2": rng.normal(0, 1 / np.sqrt(h), size=(h, c)),
-        "b2": np.zeros(c),
+        "W2": rng.normal(0, 1 / np.sqrt(h), size=(h, C)),
+        "b2": np.zeros(C),
     }
 
 
 def forward(params, X, y):
-    H = stable_sigmoid(X @ params["W1"] + params["b1"])
-    P = softmax_rows(H @ params["W2"] + params["b2"])
+    A1 = stable_sigmoid(X @ params["W1"] + params["b1"])
+    P = softmax_rows(A1 @ params["W2"] + params["b2"])
     loss = -np.mean(np.log(P[np.arange(len(y)), y]))
-    return Cache(X, H, P, float(loss))
+    return Cache(X, A1, P, float(loss))
 
 
 def backward(params, cache, y):
     """∂L/∂(each parameter), by the chain rule, layer by layer from the loss backwards."""
-    N, c = cache.P.shape
-    Y = np.eye(c)[y]
+    N, C = cache.P.shape
+    Y = np.eye(C)[y]
     delta_out = (cache.P - Y) / N  # softmax + cross-entropy: ∂L/∂Z2
-    delta_hid = (delta_out @ params["W2"].T) * cache.H * (1 - cache.H)  # ∂L/∂Z1
+    delta_hid = (delta_out @ params["W2"].T) * cache.A1 * (1 - cache.A1)  # ∂L/∂Z1
     return {
         "W1": cache.X.T @ delta_hid,
         "b1": delta_hid.sum(axis=0),  # b1 was added to every row: sum over the batch
-        "W2": cache.H.T @ delta_out,
+        "W2": cache.A1.T @ delta_out,
         "b2": delta_out.sum(axis=0),
     }
 

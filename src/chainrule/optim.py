@@ -8,7 +8,8 @@ import numpy as np
 
 
 def sgd_step(params, lr):
-    """w ← w − η ∂L/∂w: a step *against* the gradient, where the loss decreases fastest."""
+    """w ← w − η ∂L/∂w: a step *against* the gradient, the direction in which the loss
+    decreases fastest (to first order)."""
     for p in params.values():
         p.data -= lr * p.grad
 
@@ -27,7 +28,7 @@ class Momentum:
 
 
 class Adam:
-    """Adam (Kingma & Ba, 2014): per-weight steps scaled by running gradient moments."""
+    """Adam (Kingma & Ba, ICLR 2015): per-weight steps scaled by running gradient moments."""
 
     def __init__(self, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
         self.lr, self.beta1, self.beta2, self.eps = lr, beta1, beta2, eps
@@ -54,8 +55,8 @@ def clip_grad_norm(params, max_norm):
     return norm
 
 
-def minibatches(n, batch_size, rng=None):
-    """Index arrays covering 0..n−1 once, in batches (shuffled when ``rng`` is given);
-    the last batch is smaller when batch_size does not divide n."""
-    order = np.arange(n) if rng is None else rng.permutation(n)
-    return [order[i : i + batch_size] for i in range(0, n, batch_size)]
+def minibatches(N, batch_size, rng=None):
+    """Index arrays covering the N examples 0..N−1 once, in batches (shuffled when ``rng``
+    is given); the last batch is smaller when batch_size does not divide N."""
+    order = np.arange(N) if rng is None else rng.permutation(N)
+    return [order[i : i + batch_size] for i in range(0, N, batch_size)]

@@ -171,7 +171,7 @@ def sum_(a, axis=None, keepdims=False):
     return out, vjp
 
 
-@rule("mean", "∂(mean a)/∂aⱼ = 1/n", f"{RULES_CH} § Sum rule")
+@rule("mean", "∂(mean a)/∂aⱼ = 1/m, m entries averaged", f"{RULES_CH} § Sum rule")
 def mean(a, axis=None, keepdims=False):
     axes = _normalise_axis("mean", axis, a.ndim)
     count = int(np.prod([a.shape[ax] for ax in axes]))

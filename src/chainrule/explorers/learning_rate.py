@@ -5,6 +5,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from ..quadratic import elongated_bowl, gradient_descent
+from ..style import COLORS
 from .static import precompute
 
 START = np.array([-1.5, 2.0])
@@ -31,18 +32,20 @@ def draw(lr, steps=30, q=None, w0=START):
     grid = np.stack([g1, g2], axis=-1)
     left.contour(g1, g2, q.loss(grid), levels=np.geomspace(0.01, 40, 14), cmap="viridis", linewidths=0.8)
     shown = run.path[np.all(np.abs(run.path) < 50, axis=1)]
-    left.plot(shown[:, 0], shown[:, 1], "o-", color="crimson", ms=3, lw=1)
+    left.plot(shown[:, 0], shown[:, 1], marker="o", ls="-", color=COLORS["vermillion"], ms=3, lw=1)
     left.plot(*q.w_star, "k*", ms=10)
     left.set_xlim(-2.5, 3.5)
     left.set_ylim(-2, 3)
     left.set_aspect("equal")
-    left.set_title("path of w on the loss contours")
-    right.semilogy(np.arange(len(run.losses)), np.maximum(run.losses, 1e-16), "o-", ms=3)
+    left.set_xlabel("$w_1$")
+    left.set_ylabel("$w_2$")
+    left.set_title("path of w on the loss contours (★ minimum)")
+    right.semilogy(np.arange(len(run.losses)), np.maximum(run.losses, 1e-16), marker="o", ls="-", ms=3)
     right.set_xlabel("step")
     right.set_ylabel("loss L(w)")
     right.set_xlim(0, steps)
     right.set_title("loss per step")
-    fig.suptitle(f"η = {lr:.3g}: {verdict(q, lr, run)}", color="crimson" if run.diverged else "black")
+    fig.suptitle(f"η = {lr:.3g}: {verdict(q, lr, run)}", color=COLORS["vermillion"] if run.diverged else "black")
     fig.tight_layout()
     return fig
 
@@ -65,8 +68,25 @@ def live(steps=30):
 LEARNING_RATES = [0.01, 0.02, 0.05, 0.1, 0.15, 0.18, 0.2, 0.21, 0.25]
 
 
+def describe(lr, steps=30, q=None, w0=START):
+    """Alt text for the figure ``draw(lr, steps)``: what it shows and what to notice."""
+    q = q or elongated_bowl()
+    run = gradient_descent(q, w0, lr, steps)
+    return (
+        f"Left: the path of gradient descent with learning rate η = {lr:.3g} on the contours of an elongated "
+        f"quadratic bowl (condition number {q.condition_number:.3g}); right: its loss per step on a log scale. "
+        f"Outcome: {verdict(q, lr, run)}."
+    )
+
+
 def static(steps=30):
     """The same figure for precomputed learning rates, for the HTML book (no kernel)."""
     return precompute(
-        "Learning-rate explorer", "learning rate η", LEARNING_RATES, lambda lr: draw(lr, steps), start=2, dpi=64
+        "Learning-rate explorer",
+        "learning rate η",
+        LEARNING_RATES,
+        lambda lr: draw(lr, steps),
+        start=2,
+        dpi=64,
+        describe=lambda lr: describe(lr, steps),
     )
