@@ -3,6 +3,14 @@
 Each frame is a PNG embedded as a data URI; a range input shows one at a time. The
 small inline handler is the only script, so the element works in the static book, in a
 downloaded page, and offline.
+
+Accessibility: every frame's ``<img>`` carries alt text that describes that frame (the
+explorer passes one description per frame, or ``describe(value)`` to ``precompute``; without
+them a description is made from the parameter's value). The slider has a ``<label for>``,
+its value is read out through ``aria-valuetext`` ("learning rate η = 0.05"), and the shown
+frame's description is repeated as text in a polite live region, so a screen reader
+announces what the new frame shows as the slider moves (hidden frames are
+``display:none`` and so out of the accessibility tree).
 """
 
 import base64
@@ -14,9 +22,11 @@ import re
 import matplotlib.pyplot as plt
 
 HANDLER = (
-    "var box=this.closest('.chainrule-explorer'),i=+this.value;"
-    "box.querySelectorAll('img').forEach(function(im,k){im.style.display=k===i?'block':'none';});"
-    "box.querySelector('output').textContent=JSON.parse(this.dataset.labels)[i];"
+    "var box=this.closest('.chainrule-explorer'),i=+this.value,labels=JSON.parse(this.dataset.labels),shown;"
+    "box.querySelectorAll('img').forEach(function(im,k){im.style.display=k===i?'block':'none';if(k===i)shown=im;});"
+    "box.querySelector('output').textContent=labels[i];"
+    "this.setAttribute('aria-valuetext',this.dataset.parameter+' = '+labels[i]);"
+    "box.querySelector('.chainrule-explorer-description').textContent=shown.alt;"
 )
 
 
@@ -27,36 +37,64 @@ def figure_png(fig, dpi=80):
     return buf.getvalue()
 
 
-class StaticExplorer:
-    """Displays as the HTML slider in Jupyter and in the book; ``frames`` are PNG bytes."""
+def default_description(title, parameter, label, k, n):
+    """What can be said without knowing the figure: which frame, at which value."""
+    return f"{title}, frame {k + 1} of {n}: the figure for {parameter} = {label}."
 
-    def __init__(self, title, parameter, labels, frames, start=0):
+
+class StaticExplorer:
+    """Displays as the HTML slider in Jupyter and in the book; ``frames`` are PNG bytes.
+
+    ``descriptions`` (optional): one alt text per frame, saying what that frame shows and
+    what to notice (one or two sentences, plain text).
+    """
+
+    def __init__(self, title, parameter, labels, frames, start=0, descriptions=None):
         if len(labels) != len(frames) or not frames:
             raise ValueError(f"StaticExplorer: {len(labels)} labels for {len(frames)} frames")
+        n = len(frames)
+        if descriptions is None:
+            descriptions = [default_description(title, parameter, label, k, n) for k, label in enumerate(labels)]
+        if len(descriptions) != n:
+            raise ValueError(f"StaticExplorer: {len(descriptions)} descriptions for {n} frames")
+        if not all(isinstance(d, str) and len(d.split()) >= 4 for d in descriptions):
+            raise ValueError("StaticExplorer: every frame needs a description of at least four words")
         self.title, self.parameter, self.labels, self.frames, self.start = title, parameter, list(labels), frames, start
+        self.descriptions = list(descriptions)
 
     def _repr_html_(self):
         ident = "explorer-" + re.sub(r"[^a-z0-9]+", "-", self.title.lower()).strip("-")
+        esc = html.escape
         images = "".join(
-            f'<img alt="{html.escape(self.title)}: {html.escape(self.parameter)} = {html.escape(label)}" '
+            f'<img alt="{esc(description)}" '
             f'style="display:{"block" if k == self.start else "none"};max-width:100%" '
             f'src="data:image/png;base64,{base64.b64encode(png).decode()}">'
-            for k, (label, png) in enumerate(zip(self.labels, self.frames, strict=True))
+            for k, (description, png) in enumerate(zip(self.descriptions, self.frames, strict=True))
         )
-        labels = html.escape(json.dumps(self.labels))
+        labels = esc(json.dumps(self.labels))
+        parameter, current = esc(self.parameter), esc(self.labels[self.start])
         return (
-            f'<div class="chainrule-explorer" id="{ident}">'
-            f'<label style="display:block;font-weight:600">{html.escape(self.parameter)} = '
-            f"<output>{html.escape(self.labels[self.start])}</output></label>"
+            f'<div class="chainrule-explorer" id="{ident}" role="group" aria-label="{esc(self.title)}">'
+            f'<label for="{ident}-slider" style="display:block;font-weight:600">{parameter} = '
+            f'<output for="{ident}-slider">{current}</output></label>'
             f'<input type="range" min="0" max="{len(self.frames) - 1}" step="1" value="{self.start}" '
-            f'style="width:100%" aria-label="{html.escape(self.parameter)}" data-labels="{labels}" '
-            f'oninput="{html.escape(HANDLER)}">{images}</div>'
+            f'id="{ident}-slider" style="width:100%" aria-valuetext="{parameter} = {current}" '
+            f'data-parameter="{parameter}" data-labels="{labels}" '
+            f'oninput="{esc(HANDLER)}">{images}'
+            f'<p class="chainrule-explorer-description" aria-live="polite" style="font-size:0.9em;margin:0.3em 0">'
+            f"{esc(self.descriptions[self.start])}</p></div>"
         )
 
     def __repr__(self):
         return f"<{self.title}: a slider over {len(self.frames)} precomputed frames of {self.parameter}>"
 
 
-def precompute(title, parameter, values, draw, fmt="{:g}", start=0, dpi=80):
-    """Render ``draw(value) -> Figure`` for every value into a StaticExplorer."""
-    return StaticExplorer(title, parameter, [fmt.format(v) for v in values], [figure_png(draw(v), dpi) for v in values], start)
+def precompute(title, parameter, values, draw, fmt="{:g}", start=0, dpi=80, describe=None):
+    """Render ``draw(value) -> Figure`` for every value into a StaticExplorer.
+
+    ``describe(value) -> str`` (optional) gives each frame's alt text.
+    """
+    descriptions = None if describe is None else [describe(v) for v in values]
+    return StaticExplorer(
+        title, parameter, [fmt.format(v) for v in values], [figure_png(draw(v), dpi) for v in values], start, descriptions
+    )
