@@ -15,13 +15,21 @@ def main(argv=None):
     gr = commands.add_parser("grade", help="execute and grade submitted notebooks")
     gr.add_argument("submissions", nargs="+", help="the students' .ipynb files")
     gr.add_argument("--out", required=True, help="CSV file with one row per submission")
-    gr.add_argument("--json", dest="json_path", help="also write the grades as JSON")
+    gr.add_argument("--json", dest="json_path", help="also write the grades as JSON (with the class summary)")
+    gr.add_argument("--report", dest="report_path", help="also write the class report: a self-contained HTML page")
+    gr.add_argument("--roster", help="CSV of students (Canvas's gradebook export works) to match submissions to")
+    gr.add_argument("--canvas", help="with --roster: write Canvas's gradebook import CSV here")
+    gr.add_argument("--assignment", default="chainrule exercises",
+                    help='the gradebook column: "Name (Canvas assignment id)" fills an existing assignment')
+    gr.add_argument("--points", type=float, help="points possible in the gradebook (default: the number of exercises)")
     gr.add_argument("--feedback-dir", help="one feedback .txt per submission (default: feedback/ beside --out)")
     gr.add_argument("--cell-timeout", type=float, default=60, help="seconds per notebook cell (default 60)")
     gr.add_argument("--case-timeout", type=float, default=10, help="seconds per call of a learner function (default 10)")
     gr.add_argument("--memory-mb", type=int, default=4096, help="address-space limit of each kernel (default 4096)")
     gr.add_argument("--jobs", type=int, default=1, help="submissions graded at once (default 1)")
     gr.add_argument("--seed", type=int, help="fix the random test inputs (default: fresh ones)")
+    gr.add_argument("--full", action="store_true",
+                    help="run the notebook as a learner does (inline figures, its own check cells); slower, same grades")
     args = parser.parse_args(argv)
 
     if args.command == "release":
@@ -31,15 +39,31 @@ def main(argv=None):
             print(f"wrote {path}")
         return 0
 
+    if args.canvas and not args.roster:
+        parser.error("--canvas needs --roster (the students to match submissions to)")
     from .instructor.grade import grade
 
     graded = grade(
-        args.submissions, args.out, args.json_path, args.feedback_dir, jobs=args.jobs,
+        args.submissions, args.out, args.json_path, args.feedback_dir, jobs=args.jobs, report_path=args.report_path,
         cell_timeout=args.cell_timeout, case_timeout=args.case_timeout, memory_mb=args.memory_mb, seed=args.seed,
+        lean=not args.full,
     )
     for g in graded:
         print(f"{g.path.name}: {g.total:g}/{len(g.exercise_ids)}" + (f"  ({g.reason})" if g.reason else ""))
     print(f"grades written to {args.out}")
+    if args.report_path:
+        print(f"class report written to {args.report_path}")
+    if args.roster:
+        from .instructor.gradebook import canvas_gradebook
+
+        book = canvas_gradebook(graded, args.roster, args.canvas or "canvas-gradebook.csv", args.assignment, args.points)
+        print(f"Canvas gradebook written to {args.canvas or 'canvas-gradebook.csv'}: {len(book.matched)} submissions matched")
+        for name, why in book.unmatched_submissions:
+            print(f"  unmatched submission {name}: {why}")
+        for row in book.students_without_submission:
+            print(f"  no submission from {row['Student']} (ID {row['ID']})")
+        for student_id, files in book.duplicates:
+            print(f"  several submissions for ID {student_id}: {', '.join(files)} (the best total counts)")
     return 0
 
 

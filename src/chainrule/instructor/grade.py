@@ -26,9 +26,13 @@ from jupyter_core.utils import run_sync
 
 from ..exercises.core import EXERCISES, evaluate
 from ..exercises.remote import MARK, decode
+from .report import class_summary, write_html
 
 BACKSTOP_S = 10
 CHECK_CALL = re.compile(r"""check\(\s*["']([\w.]+)["']""")
+EXPLORER_IMPORT = re.compile(r"^from chainrule\.explorers import (\([^)]*\)|.+)$", re.M)
+EXPLORER_CALL = re.compile(r"(\w+)\.(?:live|static)\(\)\s*;?")
+REPORT_LINE = re.compile(r"""(check|summary)\(\s*["'][\w.]+["'][^()]*(\([^()]*\)[^()]*)*\)\s*;?""")
 
 LIMITS_CELL = """\
 import resource as _resource
@@ -44,10 +48,12 @@ class GradedSubmission:
     exercise_ids: list = field(default_factory=list)  # what the notebook asks to be checked
     results: dict = field(default_factory=dict)  # exercise id -> CheckResult
     notes: list = field(default_factory=list)  # what went wrong while running the notebook
+    timings: dict = field(default_factory=dict)  # seconds: kernel_start, cells, checks; cell_times
 
     def points(self, exercise_id):
         result = self.results.get(exercise_id)
-        return round(result.score / result.total, 3) if result and result.total else 0.0
+        # `is not None`: a CheckResult is falsy unless it passed, and partial credit counts.
+        return round(result.score / result.total, 3) if result is not None and result.total else 0.0
 
     @property
     def total(self):
@@ -113,13 +119,41 @@ def remote_caller(client, name, timeout):
     return call
 
 
-def run_notebook(client, nb, notes):
-    """Execute every cell; note the cells that failed or timed out. False if the kernel died."""
+def explorer_names(nb):
+    """The names a notebook imports from ``chainrule.explorers`` (``learning_rate``, ``softmax as x``)."""
+    names = set()
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            for imported in EXPLORER_IMPORT.findall(cell.source):
+                names |= {part.split(" as ")[-1].strip() for part in imported.strip("()").split(",") if part.strip()}
+    return names
+
+
+def only_reports(cell, explorers=()):
+    """A cell made only of ``check(...)``/``summary(...)`` calls (they print the learner's own
+    check, which the grader redoes from outside) or of an explorer's ``.live()``/``.static()``
+    (a widget, or precomputed figures for the HTML book): lean grading skips it."""
+    lines = [line.strip() for line in cell.source.splitlines() if line.strip() and not line.strip().startswith("#")]
+
+    def display_only(line):
+        shown = EXPLORER_CALL.fullmatch(line)
+        return REPORT_LINE.fullmatch(line) or (shown and shown.group(1) in explorers)
+
+    return bool(lines) and all(display_only(line) for line in lines)
+
+
+def run_notebook(client, nb, notes, lean=False, cell_times=None):
+    """Execute every cell (with ``lean``, not those that only report); note the cells that
+    failed or timed out. False if the kernel died."""
+    import time
+
     from nbclient.exceptions import DeadKernelError
 
+    explorers = explorer_names(nb) if lean else set()
     for index, cell in enumerate(nb.cells):
-        if cell.cell_type != "code":
+        if cell.cell_type != "code" or (lean and index > 0 and only_reports(cell, explorers)):
             continue
+        started = time.perf_counter()
         try:
             client.execute_cell(cell, index)
         except DeadKernelError:
@@ -133,10 +167,20 @@ def run_notebook(client, nb, notes):
             else:
                 first_line = str(err.evalue).splitlines()[0][:120] if err.evalue else ""
                 notes.append(f"cell {index} raised {err.ename}: {first_line}")
+        if cell_times is not None:
+            cell_times.append((index, round(time.perf_counter() - started, 4), cell.source.split("\n", 1)[0][:60]))
     return True
 
 
-def grade_notebook(path, cell_timeout=60, case_timeout=10, memory_mb=4096, seed=None):
+def grade_notebook(path, cell_timeout=60, case_timeout=10, memory_mb=4096, seed=None, lean=True):
+    """Grade one submission. ``lean`` (the default) leaves out what grading does not need: the
+    kernel draws figures with matplotlib's Agg backend (no PNG is encoded, none is kept), cells
+    made only of ``check(...)``/``summary(...)`` calls or of an explorer's ``.live()``/``.static()``
+    are not run (the grader does the checking from outside), and the kernel is killed at the end
+    rather than asked to exit. bench/grading.py measures what each part costs."""
+    import os
+    import time
+
     from nbclient import NotebookClient
 
     path = Path(path)
@@ -162,24 +206,35 @@ def grade_notebook(path, cell_timeout=60, case_timeout=10, memory_mb=4096, seed=
         interrupt_on_timeout=True,
         kernel_name="python3",
         resources={"metadata": {"path": str(path.parent.resolve())}},
+        # Nothing in the kernel needs saving: kill it rather than wait for a graceful exit.
+        shutdown_kernel="immediate" if lean else "graceful",
     )
     alive = False
+    timings, cell_times = graded.timings, []
+    kernel_env = {**os.environ, "MPLBACKEND": "Agg"} if lean else None
+    started = begun = time.perf_counter()
     try:
-        with client.setup_kernel():
-            alive = run_notebook(client, fresh, graded.notes)
+        with client.setup_kernel(**({"env": kernel_env} if kernel_env else {})):
+            timings["kernel_start"] = round(time.perf_counter() - started, 3)
+            alive = run_notebook(client, fresh, graded.notes, lean=lean, cell_times=cell_times)
+            timings["cells"] = round(sum(t for _, t, _ in cell_times), 3)
+            started = time.perf_counter()
             for exercise_id in ids:
                 if not (alive and run_sync(client.km.is_alive)()):
                     break
                 caller = remote_caller(client, function_name(exercise_id), case_timeout)
                 graded.results[exercise_id] = evaluate(EXERCISES[exercise_id], caller, seed)
+            timings["checks"] = round(time.perf_counter() - started, 3)
+            timings["cell_times"] = cell_times
     except Exception as exc:  # a kernel that will not start, or dies during the grader's calls
         graded.notes.append(f"{type(exc).__name__}: {str(exc).splitlines()[0][:160] if str(exc) else ''}")
+    timings["total"] = round(time.perf_counter() - begun, 3)  # with the kernel's shutdown
     if len(graded.results) < len(ids):
         graded.status, graded.reason = "error", "; ".join(graded.notes) or "the notebook's kernel stopped answering"
     return graded
 
 
-def write_reports(graded, out_csv, json_path=None, feedback_dir=None):
+def write_reports(graded, out_csv, json_path=None, feedback_dir=None, report_path=None):
     ids = []
     for g in graded:
         ids += [i for i in g.exercise_ids if i not in ids]
@@ -195,6 +250,9 @@ def write_reports(graded, out_csv, json_path=None, feedback_dir=None):
     feedback_dir.mkdir(parents=True, exist_ok=True)
     for g in graded:
         (feedback_dir / f"{g.path.stem}.txt").write_text(g.feedback())
+    summary = class_summary(graded)
+    if report_path:
+        write_html(summary, report_path)
     if json_path:
         rows = [
             {
@@ -210,11 +268,14 @@ def write_reports(graded, out_csv, json_path=None, feedback_dir=None):
             }
             for g in graded
         ]
-        Path(json_path).write_text(json.dumps(rows, indent=2, ensure_ascii=False))
+        data = {"submissions": rows, "class": summary}  # "class": what report.html shows
+        Path(json_path).write_text(json.dumps(data, indent=2, ensure_ascii=False))
+    return summary
 
 
-def grade(paths, out_csv, json_path=None, feedback_dir=None, progress=True, jobs=1, **limits):
-    """Grade every submission (``jobs`` at a time, each in its own process and kernel)."""
+def grade(paths, out_csv, json_path=None, feedback_dir=None, progress=True, jobs=1, report_path=None, **limits):
+    """Grade every submission (``jobs`` at a time, each in its own process and kernel); with
+    ``report_path``, also write the class report (HTML)."""
     from concurrent.futures import ProcessPoolExecutor
     from functools import partial
 
@@ -226,5 +287,5 @@ def grade(paths, out_csv, json_path=None, feedback_dir=None, progress=True, jobs
     else:
         with ProcessPoolExecutor(max_workers=jobs) as pool:
             graded = list(bar(pool.map(partial(grade_notebook, **limits), paths)))
-    write_reports(graded, out_csv, json_path, feedback_dir)
+    write_reports(graded, out_csv, json_path, feedback_dir, report_path)
     return graded
