@@ -7,7 +7,7 @@ a formula appears only in the hint, shown with ``check(..., hint=True)``.
 import numpy as np
 
 from ..rules import stable_sigmoid
-from .core import exercise, matches, softmax
+from .core import exercise, matches, say, softmax
 
 CHAPTER = "activations"
 SIGMOID = "chapter 5, “The sigmoid”"
@@ -18,10 +18,6 @@ CE = "chapter 5, “Softmax with cross-entropy”"
 BCE = "chapter 5, “Sigmoid with binary cross-entropy”"
 TEMPERATURE = "chapter 5, “Temperature: the Jacobian fades at both ends”"
 
-
-def _say(message, hint=None):
-    """A diagnosis: the message (what is wrong, where to look) and an optional hint."""
-    return (message, hint) if hint else message
 
 
 def _z_cases(rng):
@@ -35,11 +31,11 @@ def _sigmoid_mistakes(got, expected, args, i):
     (z,) = args
     s = stable_sigmoid(z)
     if matches(got, s):
-        return _say(f"that is σ(z) itself, not its derivative; see {SIGMOID}")
+        return say(f"that is σ(z) itself, not its derivative; see {SIGMOID}")
     if matches(got, z * (1 - z)):
-        return _say(f"the derivative written with the output must be given σ(z), not z; see {SIGMOID}")
+        return say(f"the derivative written with the output must be given σ(z), not z; see {SIGMOID}")
     if matches(got, 1 - s):
-        return _say(f"that is 1 − σ(z): a factor is missing; see {SIGMOID}", "σ′ = σ(1 − σ)")
+        return say(f"that is 1 − σ(z): a factor is missing; see {SIGMOID}", "σ′ = σ(1 − σ)")
     return None
 
 
@@ -65,11 +61,11 @@ def _tanh_mistakes(got, expected, args, i):
     (z,) = args
     t = np.tanh(z)
     if matches(got, 1 - t):
-        return _say(f"the derivative of tanh written with its output has that output squared; see {TANH}")
+        return say(f"the derivative of tanh written with its output has that output squared; see {TANH}")
     if matches(got, 1 - z**2):
-        return _say(f"the derivative written with the output must be given tanh(z), not z; see {TANH}")
+        return say(f"the derivative written with the output must be given tanh(z), not z; see {TANH}")
     if matches(got, t):
-        return _say(f"that is tanh(z) itself, not its derivative; see {TANH}")
+        return say(f"that is tanh(z) itself, not its derivative; see {TANH}")
     return None
 
 
@@ -104,12 +100,12 @@ def _relu_mistakes(got, expected, args, i):
     if not np.any(z != 0):
         return None  # all zeros: the variants below cannot be told apart here
     if matches(got, (z >= 0).astype(float)):
-        return _say(f"right except at z = 0, where ReLU is not differentiable: the exercise fixes the "
+        return say(f"right except at z = 0, where ReLU is not differentiable: the exercise fixes the "
                     f"subgradient 0 there (TensorFlow's choice); see {RELU}")
     if matches(got, np.maximum(z, 0)):
-        return _say(f"that is ReLU itself, max(0, z), not its derivative; see {RELU}")
+        return say(f"that is ReLU itself, max(0, z), not its derivative; see {RELU}")
     if matches(got, (z < 0).astype(float)) or matches(got, (z <= 0).astype(float)):
-        return _say(f"the two slopes are swapped: check which side of 0 has slope 1; see {RELU}")
+        return say(f"the two slopes are swapped: check which side of 0 has slope 1; see {RELU}")
     return None
 
 
@@ -138,12 +134,12 @@ def _jacobian_mistakes(got, expected, args, i):
     (z,) = args
     p = softmax(z)
     if matches(got, np.diag(p - p**2)):
-        return _say(f"only the diagonal (the source article's formula): every pᵢ depends on every zⱼ, so the "
+        return say(f"only the diagonal (the source article's formula): every pᵢ depends on every zⱼ, so the "
                     f"off-diagonal entries are not zero; see {JACOBIAN}")
     if matches(got, p - p**2):
-        return _say(f"that is the diagonal as a vector; the Jacobian is a C×C matrix; see {JACOBIAN}")
+        return say(f"that is the diagonal as a vector; the Jacobian is a C×C matrix; see {JACOBIAN}")
     if matches(got, np.diag(p) + np.outer(p, p)):
-        return _say(f"the off-diagonal entries have the wrong sign: raising zⱼ lowers the other "
+        return say(f"the off-diagonal entries have the wrong sign: raising zⱼ lowers the other "
                     f"probabilities; see {JACOBIAN}")
     return None
 
@@ -179,13 +175,13 @@ def _ce_mistakes(got, expected, args, i):
     N, C = logits.shape
     p, y = softmax(logits), np.eye(C)[labels]
     if N > 1 and matches(got, expected * N):
-        return _say(f"N times the reference, the batch size: the loss is the mean over the batch; see {CE}")
+        return say(f"N times the reference, the batch size: the loss is the mean over the batch; see {CE}")
     if matches(got, p / N) or (N > 1 and matches(got, p)):
-        return _say(f"the labels play no part in your answer; see {CE}", "one example: p − y with y one-hot")
+        return say(f"the labels play no part in your answer; see {CE}", "one example: p − y with y one-hot")
     if matches(got, (logits - y) / N):
-        return _say(f"the logits were used where the probabilities belong; see {CE}")
+        return say(f"the logits were used where the probabilities belong; see {CE}")
     if matches(got, (p - y) * p * (1 - p) / N):
-        return _say(f"an extra factor p ⊙ (1 − p): with cross-entropy the softmax Jacobian cancels; see {CE}")
+        return say(f"an extra factor p ⊙ (1 − p): with cross-entropy the softmax Jacobian cancels; see {CE}")
     return None
 
 
@@ -226,18 +222,18 @@ def _weighted_bce_mistakes(got, expected, args, i):
     N = len(z)
     s = stable_sigmoid(z)
     if w != 1 and matches(got, (s - y) / N):
-        return _say(f"your answer does not depend on the weight w: that is the unweighted gradient; see {BCE}")
+        return say(f"your answer does not depend on the weight w: that is the unweighted gradient; see {BCE}")
     if w != 1 and matches(got, w * (s - y) / N):
-        return _say(f"the weight multiplies the whole gradient, but w weighs only the y·log σ(z) term; see {BCE}",
+        return say(f"the weight multiplies the whole gradient, but w weighs only the y·log σ(z) term; see {BCE}",
                     "differentiate the two terms of the loss separately")
     if w != 1 and matches(got, (s * (1 - y) * w - y * (1 - s)) / N):
-        return _say("the weight is on the wrong term: w multiplies the positive-class term y·log σ(z)")
+        return say("the weight is on the wrong term: w multiplies the positive-class term y·log σ(z)")
     if matches(got, expected * N):
-        return _say(f"N times the reference: the loss is the mean over the batch; see {BCE}")
+        return say(f"N times the reference: the loss is the mean over the batch; see {BCE}")
     with np.errstate(divide="ignore", invalid="ignore"):
         wrt_a = (-w * y / s + (1 - y) / (1 - s)) / N
     if np.all(np.isfinite(wrt_a)) and matches(got, wrt_a):
-        return _say(f"that is ∂L/∂σ(z), the gradient with respect to the output; the exercise asks for the "
+        return say(f"that is ∂L/∂σ(z), the gradient with respect to the output; the exercise asks for the "
                     f"logits z, one more chain-rule step; see {BCE}")
     return None
 
@@ -269,17 +265,17 @@ def _dT_mistakes(got, expected, args, i):
     z, T = args
     p = softmax(z / T)
     if T != 1 and matches(got, expected * T):
-        return _say(f"a power of T is off: the inner derivative of z/T with respect to T is not −z/T; "
+        return say(f"a power of T is off: the inner derivative of z/T with respect to T is not −z/T; "
                     f"see {TEMPERATURE}")
     if T != 1 and matches(got, expected / T):
-        return _say(f"a power of T is off: you divided by T once too often; see {TEMPERATURE}")
+        return say(f"a power of T is off: you divided by T once too often; see {TEMPERATURE}")
     if matches(got, -p * z / T**2):
-        return _say(f"the normaliser's share is missing: every pᵢ depends on every logit through the sum, so "
+        return say(f"the normaliser's share is missing: every pᵢ depends on every logit through the sum, so "
                     f"the full Jacobian is needed; see {JACOBIAN}")
     if matches(got, -p * (z - z.mean()) / T**2):
-        return _say("the average of z you subtract must be weighted by the probabilities p, not a plain mean")
+        return say("the average of z you subtract must be weighted by the probabilities p, not a plain mean")
     if matches(got, -(p - p**2) * z / T**2):
-        return _say(f"only the diagonal of the softmax Jacobian was used; see {JACOBIAN}")
+        return say(f"only the diagonal of the softmax Jacobian was used; see {JACOBIAN}")
     return None
 
 

@@ -11,7 +11,7 @@ import numpy as np
 
 from ..manual_mlp import backward, forward, softmax_rows
 from ..rules import stable_sigmoid
-from .core import exercise, matches, softmax
+from .core import exercise, matches, say, softmax
 
 CHAPTER = "backprop"
 SHAPES = [(1, 4, 3, 2), (5, 6, 4, 3), (7, 3, 5, 4)]  # (N, n, h, C), batch sizes 1 and > 1
@@ -20,10 +20,6 @@ STEP1 = "chapter 4, “Step 1: the output layer”"
 STEP2 = "chapter 4, “Step 2: back into the hidden layer — a sum over paths”"
 CHECKING = "chapter 4, “Checking the derivation three ways”"
 
-
-def _say(message, hint=None):
-    """A diagnosis: the message (what is wrong, where to look) and an optional hint."""
-    return (message, hint) if hint else message
 
 
 def _network(rng, N, n, h, C):
@@ -54,12 +50,12 @@ def _delta_out_mistakes(got, expected, args, i):
     P, Y = args
     N = len(P)
     if N > 1 and matches(got, expected * N):
-        return _say(f"N times the reference, the batch size: the loss is the mean over the batch; see {BATCH}")
+        return say(f"N times the reference, the batch size: the loss is the mean over the batch; see {BATCH}")
     if matches(got, P / N) or (N > 1 and matches(got, P)):
-        return _say(f"the one-hot label Y plays no part in your answer; see {STEP1}",
+        return say(f"the one-hot label Y plays no part in your answer; see {STEP1}",
                     "∂L/∂z_j = p_j − y_j for one example; the batch mean adds 1/N")
     if matches(got, (P - Y) * P * (1 - P) / N):
-        return _say(f"an extra factor P ⊙ (1 − P): with softmax and cross-entropy together that factor "
+        return say(f"an extra factor P ⊙ (1 − P): with softmax and cross-entropy together that factor "
                     f"cancels; see {STEP1}", "Δ_out = (P − Y)/N, nothing more")
     return None
 
@@ -96,14 +92,14 @@ def _weight_mistakes(inputs_name, delta_name, layer):
     def diagnose(got, expected, args, i):
         A, delta = args
         if matches(got, delta.T @ A):
-            return _say(f"shape {got.shape} is that of W{layer}ᵀ; ∂L/∂W{layer} has W{layer}'s shape {expected.shape}: "
+            return say(f"shape {got.shape} is that of W{layer}ᵀ; ∂L/∂W{layer} has W{layer}'s shape {expected.shape}: "
                         f"check the order of the product; see {BATCH}",
                         f"{inputs_name}ᵀ {delta_name}: (features, N) times (N, units)")
         if len(A) > 1 and matches(got, A.T @ delta / len(A)):
-            return _say(f"{delta_name} already holds the 1/N of the mean loss; dividing again shrinks the gradient "
+            return say(f"{delta_name} already holds the 1/N of the mean loss; dividing again shrinks the gradient "
                         f"by N; see {BATCH}")
         if len(A) > 1 and matches(got, A.T @ delta * len(A)):
-            return _say(f"N times the reference: {delta_name} already carries the 1/N of the mean loss; see {BATCH}")
+            return say(f"N times the reference: {delta_name} already carries the 1/N of the mean loss; see {BATCH}")
         return None
 
     return diagnose
@@ -131,16 +127,16 @@ def _bias_mistakes(delta_name, layer):
         _, delta = args
         N, units = delta.shape
         if N > 1 and got.shape == (1, units) and matches(got, delta.sum(axis=0, keepdims=True)):
-            return _say(f"the values are right but the shape is {got.shape}: b{layer} has shape ({units},), "
+            return say(f"the values are right but the shape is {got.shape}: b{layer} has shape ({units},), "
                         "so the sum must not keep the batch axis")
         if N > 1 and matches(got, delta):
-            return _say(f"that is {delta_name} itself, one row per example: b{layer} was added to every row; "
+            return say(f"that is {delta_name} itself, one row per example: b{layer} was added to every row; "
                         f"see {BATCH}", "sum over the examples (axis 0)")
         if N > 1 and got.shape == (N,) and matches(got, delta.sum(axis=1)):
-            return _say(f"summed over the wrong axis: b{layer} has one entry per unit ({units}), "
+            return say(f"summed over the wrong axis: b{layer} has one entry per unit ({units}), "
                         f"not per example ({N}); see {BATCH}")
         if N > 1 and matches(got, delta.mean(axis=0)):
-            return _say(f"that is the mean over the batch; {delta_name} already contains the 1/N of the mean loss; "
+            return say(f"that is the mean over the batch; {delta_name} already contains the 1/N of the mean loss; "
                         f"see {BATCH}")
         return None
 
@@ -177,19 +173,19 @@ def _hidden_mistakes(got, expected, args, i):
     delta, W2, A1 = args
     back = delta @ W2.T
     if matches(got, back):
-        return _say(f"that is ∂L/∂A1: the step through the sigmoid (its derivative σ′(Z1)) is missing; see {STEP2}",
+        return say(f"that is ∂L/∂A1: the step through the sigmoid (its derivative σ′(Z1)) is missing; see {STEP2}",
                     "σ′(Z1) = A1 ⊙ (1 − A1), from the activations you were given")
     if matches(got, back * A1):
-        return _say(f"you multiplied by σ(Z1) = A1, not by its derivative σ′(Z1); see {STEP2} and chapter 5, "
+        return say(f"you multiplied by σ(Z1) = A1, not by its derivative σ′(Z1); see {STEP2} and chapter 5, "
                     "“The sigmoid”", "σ′ = σ(1 − σ)")
     if matches(got, back * (1 - A1)):
-        return _say("only part of σ′(Z1): the factor σ(Z1) = A1 is missing; see chapter 5, “The sigmoid”")
+        return say("only part of σ′(Z1): the factor σ(Z1) = A1 is missing; see chapter 5, “The sigmoid”")
     Z1 = np.log(A1 / (1 - A1))
     if matches(got, back * Z1 * (1 - Z1)):
-        return _say("σ′ written as a function of the output must be given the output A1 = σ(Z1), not Z1; "
+        return say("σ′ written as a function of the output must be given the output A1 = σ(Z1), not Z1; "
                     "see chapter 5, “The sigmoid”")
     if matches(got, back * stable_sigmoid(A1) * (1 - stable_sigmoid(A1))):
-        return _say("that applies σ again to A1; A1 is already σ(Z1); see chapter 5, “The sigmoid”")
+        return say("that applies σ again to A1; A1 is already σ(Z1); see chapter 5, “The sigmoid”")
     return None
 
 
@@ -269,13 +265,13 @@ def _whole_mistakes(got, expected, args, i):
     delta_out = (cache.P - np.eye(W2.shape[1])[y]) / N
     back = delta_out @ W2.T
     if i == 0 and matches(got, X.T @ back):
-        return _say(f"∂L/∂W1 lacks the step through the sigmoid (σ′(Z1)) in δ_hid; see {STEP2}")
+        return say(f"∂L/∂W1 lacks the step through the sigmoid (σ′(Z1)) in δ_hid; see {STEP2}")
     if i == 1 and matches(got, back.sum(axis=0)):
-        return _say(f"∂L/∂b1 lacks the step through the sigmoid (σ′(Z1)) in δ_hid; see {STEP2}")
+        return say(f"∂L/∂b1 lacks the step through the sigmoid (σ′(Z1)) in δ_hid; see {STEP2}")
     if i == 0 and matches(got, X.T @ (back * cache.A1)):
-        return _say(f"δ_hid is multiplied by σ(Z1) = A1, not by its derivative σ′(Z1); see {STEP2}")
+        return say(f"δ_hid is multiplied by σ(Z1) = A1, not by its derivative σ′(Z1); see {STEP2}")
     if N > 1 and matches(got, backward(params, cache, y)[("W1", "b1", "W2", "b2")[i]] * N):
-        return _say(f"N times the reference: the loss is the mean over the batch; see {BATCH}",
+        return say(f"N times the reference: the loss is the mean over the batch; see {BATCH}",
                     "the 1/N enters once, in δ_out = (P − Y)/N")
     return None
 
@@ -332,20 +328,20 @@ def _perturbed_differences(f, W, eps, step_up, step_down, divide):
 def _gradcheck_mistakes(got, expected, args, i):
     f, W, eps = args
     if matches(got, _perturbed_differences(f, W, eps, eps, 0.0, eps)):
-        return _say("that is a one-sided (forward) difference; the exercise asks for the central difference, "
+        return say("that is a one-sided (forward) difference; the exercise asks for the central difference, "
                     f"which is accurate to O(ε²) instead of O(ε); see {CHECKING}",
                     "evaluate f on both sides of each entry")
     if matches(got, _perturbed_differences(f, W, eps, eps, eps, eps)):
-        return _say("twice the reference: the two evaluations are 2ε apart, so divide by that distance")
+        return say("twice the reference: the two evaluations are 2ε apart, so divide by that distance")
     if matches(got, _perturbed_differences(f, W, eps, eps, eps, 4 * eps)):
-        return _say("half the reference: the two evaluations are 2ε apart (not 4ε); divide by that distance")
+        return say("half the reference: the two evaluations are 2ε apart (not 4ε); divide by that distance")
     if W.size > 1:
         shifted = (f(W + eps) - f(W - eps)) / (2 * eps)
         if matches(got, np.full(W.shape, shifted)):
-            return _say("every entry is the same: the whole of W was shifted at once, which measures a directional "
+            return say("every entry is the same: the whole of W was shifted at once, which measures a directional "
                         "derivative; perturb one entry of W at a time")
     if W.size > 1 and not np.any(got) and np.any(expected):
-        return _say("every entry is 0: f(W + ε·e) and f(W − ε·e) came out equal — a common cause is that the "
+        return say("every entry is 0: f(W + ε·e) and f(W − ε·e) came out equal — a common cause is that the "
                     "perturbed arrays are W itself (an assignment such as up = W shares memory; copy W first)")
     return None
 
@@ -388,18 +384,18 @@ def _tanh_hidden_mistakes(got, expected, args, i):
     delta, W2, A1 = args
     back = delta @ W2.T
     if matches(got, back):
-        return _say(f"that is ∂L/∂A1: the step through tanh (its derivative at Z1) is missing; see {STEP2}",
+        return say(f"that is ∂L/∂A1: the step through tanh (its derivative at Z1) is missing; see {STEP2}",
                     "tanh′ written with the output: chapter 5, “tanh”")
     if matches(got, back * A1 * (1 - A1)):
-        return _say("that is the sigmoid's derivative σ(1 − σ) applied to A1; this hidden layer is tanh, "
+        return say("that is the sigmoid's derivative σ(1 − σ) applied to A1; this hidden layer is tanh, "
                     "whose derivative is different; see chapter 5, “tanh”")
     if matches(got, back * (1 - A1)):
-        return _say("the derivative of tanh, written with its output A1, has A1 squared; see chapter 5, “tanh”")
+        return say("the derivative of tanh, written with its output A1, has A1 squared; see chapter 5, “tanh”")
     Z1 = np.arctanh(np.clip(A1, -1 + 1e-15, 1 - 1e-15))
     if matches(got, back * (1 - Z1**2)):
-        return _say("tanh′ written with the output must be given A1 = tanh(Z1), not Z1; see chapter 5, “tanh”")
+        return say("tanh′ written with the output must be given A1 = tanh(Z1), not Z1; see chapter 5, “tanh”")
     if matches(got, back * A1):
-        return _say("you multiplied by tanh(Z1) = A1 itself, not by its derivative; see chapter 5, “tanh”")
+        return say("you multiplied by tanh(Z1) = A1 itself, not by its derivative; see chapter 5, “tanh”")
     return None
 
 

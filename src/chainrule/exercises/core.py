@@ -66,6 +66,12 @@ class Exercise:
         return shape[0] if shape else None
 
 
+def say(message, hint=None):
+    """What a diagnosis returns: the message (what is wrong, where to look) and, if any, a hint
+    that says more (shown only with ``check(..., hint=True)``)."""
+    return (message, hint) if hint else message
+
+
 def exercise(**fields):
     """Register an Exercise; use as a decorator on its reference solution."""
 

@@ -7,7 +7,7 @@ chapter 2; the formula itself is only in the hint, shown with ``check(..., hint=
 
 import numpy as np
 
-from .core import exercise, matches, softmax
+from .core import exercise, matches, say, softmax
 
 CHAPTER = "derivative_rules"
 RULES = "chapter 2, “Sum, product and chain rules”"
@@ -15,10 +15,6 @@ PATHS = "chapter 2, “The multivariable chain rule: sum over paths”"
 GRAPHS = "chapter 2, “Computational graphs”"
 NUMERICAL = "chapter 2, “Numerical, symbolic and automatic differentiation”"
 
-
-def _say(message, hint=None):
-    """A diagnosis: the message (what is wrong, where to look) and an optional hint."""
-    return (message, hint) if hint else message
 
 
 # --- 1. the product rule, as a backward function ------------------------------------
@@ -32,12 +28,12 @@ def _product_cases(rng):
 def _product_mistakes(got, expected, args, i):
     a, b, g = args
     if matches(got, g * (a if i == 0 else b)):
-        return _say(
+        return say(
             f"the factors are swapped: each input's gradient uses the *other* factor; see {RULES} (product rule)",
             ["∂(ab)/∂a is b", "∂(ab)/∂b is a"][i] + ", times the upstream gradient g",
         )
     if matches(got, b if i == 0 else a):
-        return _say(
+        return say(
             f"that is the local derivative alone: the upstream gradient g is not used; see {GRAPHS}",
             "chain rule: upstream gradient × local derivative",
         )
@@ -69,17 +65,17 @@ def _linear_mistakes(got, expected, args, i):
     w, x, b, y = args
     r = w @ x + b - y
     if matches(got, expected / 2):
-        return _say(
+        return say(
             f"half the reference: the outer derivative, of the square, is missing its factor; see {RULES} (power rule)",
             "d(r²)/dr = 2r",
         )
     if i == 0 and matches(got, 2 * r * w):
-        return _say(
+        return say(
             f"the inner derivative is taken with respect to the wrong factor; see {GRAPHS}",
             "∂(w·x)/∂w is x, not w",
         )
     if i == 0 and got.shape == () and np.isclose(got, 2 * r):
-        return _say(
+        return say(
             f"that is ∂L/∂r only; the chain continues to w, and ∂L/∂w has w's shape; see {GRAPHS}",
             "multiply by ∂r/∂w, a vector of w's shape",
         )
@@ -111,11 +107,11 @@ def _paths_cases(rng):
 def _paths_mistakes(got, expected, args, i):
     (x,) = args
     if matches(got, 2 * x * np.sin(x)):
-        return _say(f"only the path through u = x² is followed; x also reaches L through v; see {PATHS}")
+        return say(f"only the path through u = x² is followed; x also reaches L through v; see {PATHS}")
     if matches(got, x**2 * np.cos(x)):
-        return _say(f"only the path through v = sin x is followed; x also reaches L through u; see {PATHS}")
+        return say(f"only the path through v = sin x is followed; x also reaches L through u; see {PATHS}")
     if matches(got, 2 * x * np.cos(x)):
-        return _say(
+        return say(
             f"that multiplies the two local derivatives; the paths' contributions are added; see {PATHS}",
             "each path contributes ∂L/∂(intermediate) × d(intermediate)/dx, and ∂L/∂u = v, ∂L/∂v = u",
         )
@@ -158,14 +154,14 @@ def _difference_cases(rng):
 def _difference_mistakes(got, expected, args, i):
     f, x, eps = args
     if matches(got, (f(x + eps) - f(x)) / eps):
-        return _say(
+        return say(
             f"that is the one-sided difference, error O(ε); use points on both sides of x; see {NUMERICAL}",
             "evaluate f at x + ε and x − ε",
         )
     if matches(got, (f(x + eps) - f(x - eps)) / eps):
-        return _say(f"twice the reference: the two points are 2ε apart; see {NUMERICAL}", "divide by 2ε")
+        return say(f"twice the reference: the two points are 2ε apart; see {NUMERICAL}", "divide by 2ε")
     if matches(got, (f(x + eps) - f(x - eps)) / 2 * eps):
-        return _say(
+        return say(
             "operator precedence: `/ 2 * eps` divides by 2 and then multiplies by eps",
             "put the whole denominator in parentheses: / (2 * eps)",
         )
@@ -174,7 +170,7 @@ def _difference_mistakes(got, expected, args, i):
         # formula at the same step reproduces the answer to rounding error.
         candidate = (f(x + step) - f(x - step)) / (2 * step)
         if not np.isclose(step, eps) and np.allclose(got, candidate, rtol=1e-11, atol=1e-13):
-            return _say(f"that uses a fixed step of its own ({step:g}), not the argument eps; see {NUMERICAL}")
+            return say(f"that uses a fixed step of its own ({step:g}), not the argument eps; see {NUMERICAL}")
     return None
 
 
@@ -207,22 +203,22 @@ def _bias_mistakes(got, expected, args, i):
     if i != 1:
         return None
     if got.shape == (1, g.shape[1]) and matches(got.reshape(-1), g.sum(axis=0)):
-        return _say(
+        return say(
             "the values are right, but the shape is (1, m): ∂L/∂b must have b's shape (m,)",
             "drop keepdims=True, or reshape the result to b's shape",
         )
     if matches(got, g):
-        return _say(
+        return say(
             f"b was added to every row of the batch, so each b_j reaches the loss along N paths; see {PATHS}",
             "add up the N contributions: sum the upstream gradient over the batch axis (axis 0)",
         )
     if matches(got, g.sum(axis=1)):
-        return _say(
+        return say(
             f"summed over the wrong axis: b has one entry per column; see {PATHS}",
             "sum over the rows (axis 0)",
         )
     if g.shape[0] > 1 and matches(got, g.mean(axis=0)):
-        return _say(
+        return say(
             f"that is the mean over the batch; each row adds its own contribution; see {PATHS}",
             "the contributions of the N paths are added, not averaged",
         )
@@ -263,25 +259,25 @@ def _lse_mistakes(got, expected, args, i):
     with np.errstate(over="ignore", invalid="ignore"):
         safe = np.all(Z < 700)  # recompute the unshifted mistakes only where exp cannot overflow
         if safe and matches(got, np.exp(Z)):
-            return _say(
+            return say(
                 f"that is the derivative of the sum of exponentials alone; the outer logarithm is not differentiated; "
                 f"see {RULES} (chain rule)",
                 "d log(s)/ds = 1/s, with s the row's sum of exponentials",
             )
         if safe and matches(got, np.broadcast_to(1 / np.exp(Z).sum(axis=1, keepdims=True), Z.shape)):
-            return _say(
+            return say(
                 f"only the outer derivative is there; the inner one, of each exponential, is missing; see {RULES} (chain rule)",
                 "ds/dZ_ki = e^(Z_ki)",
             )
     if matches(got, softmax(Z, axis=0)):
-        return _say(
+        return say(
             "normalised over the wrong axis: each row k has its own log-sum-exp, so each row of the gradient sums to 1",
             "the sum in lse runs over the C entries of a row (axis=1)",
         )
     if matches(
         got, Z - np.log(np.exp(Z - Z.max(axis=1, keepdims=True)).sum(axis=1, keepdims=True)) - Z.max(axis=1, keepdims=True)
     ):
-        return _say(
+        return say(
             "that is log-softmax, the logarithm of the gradient; the gradient itself is positive and each row sums to 1",
             "exponentiate the log-probabilities",
         )

@@ -6,7 +6,7 @@ chapter 3; the formula itself is only in the hint, shown with ``check(..., hint=
 
 import numpy as np
 
-from .core import exercise, matches
+from .core import exercise, matches, say
 
 CHAPTER = "gradient_descent"
 UPDATE = "chapter 3, “The update rule, and why it goes downhill”"
@@ -14,10 +14,6 @@ DIRECTIONS = "chapter 3, “Many directions: eigenvalues and the condition numbe
 MINIBATCH = "chapter 3, “Full-batch and mini-batch descent on the digits”"
 MOMENTUM = "chapter 3, “Outlook: momentum and Adam”"
 
-
-def _say(message, hint=None):
-    """A diagnosis: the message (what is wrong, where to look) and an optional hint."""
-    return (message, hint) if hint else message
 
 
 # --- one step ----------------------------------------------------------------------------
@@ -30,11 +26,11 @@ def _step_cases(rng):
 def _step_mistakes(got, expected, args, i):
     w, grad, lr = args
     if matches(got, w + lr * grad):
-        return _say(f"that steps *along* the gradient, uphill; see {UPDATE}", "gradient descent subtracts η·∂L/∂w")
+        return say(f"that steps *along* the gradient, uphill; see {UPDATE}", "gradient descent subtracts η·∂L/∂w")
     if matches(got, w - grad):
-        return _say(f"the learning rate is not used; see {UPDATE}", "the step is η times the gradient")
+        return say(f"the learning rate is not used; see {UPDATE}", "the step is η times the gradient")
     if matches(got, -lr * grad):
-        return _say(f"that is only the change of the weights; return the new weights; see {UPDATE}", "add the change to w")
+        return say(f"that is only the change of the weights; return the new weights; see {UPDATE}", "add the change to w")
     return None
 
 
@@ -68,18 +64,18 @@ def _lr_mistakes(got, expected, args, i):
     (A,) = args
     lam = np.linalg.eigvalsh(A)
     if matches(got, np.asarray(2 / lam.min())):
-        return _say(
+        return say(
             f"that uses the flattest direction; the steepest direction diverges first; see {DIRECTIONS}",
             "the limit comes from the largest eigenvalue",
         )
     if matches(got, np.asarray(1 / lam.max())):
-        return _say(
+        return say(
             "that is the best step for the steepest direction (it lands on the minimum); "
             f"the stability limit is larger; see {DIRECTIONS}",
             "a direction with curvature λ still converges while |1 − ηλ| < 1",
         )
     if matches(got, np.asarray(2 / np.abs(A).max())) or matches(got, np.asarray(2 / np.trace(A))):
-        return _say(
+        return say(
             f"use the eigenvalues of A, not its entries or its trace; see {DIRECTIONS}",
             "np.linalg.eigvalsh gives the eigenvalues of a symmetric matrix",
         )
@@ -126,18 +122,18 @@ def _epoch_reference(w, X, y, lr, batch_size, mean=True, drop_last=False, sign=1
 def _epoch_mistakes(got, expected, args, i):
     w, X, y, lr, batch = args
     if matches(got, _epoch_reference(w, X, y, lr, len(X))):
-        return _say(f"that is one full-batch step; an epoch takes one step per mini-batch; see {MINIBATCH}")
+        return say(f"that is one full-batch step; an epoch takes one step per mini-batch; see {MINIBATCH}")
     if matches(got, _epoch_reference(w, X, y, lr, batch, drop_last=True)):
-        return _say(f"the last, smaller batch was skipped; an epoch uses every example once; see {MINIBATCH}")
+        return say(f"the last, smaller batch was skipped; an epoch uses every example once; see {MINIBATCH}")
     if matches(got, _epoch_reference(w, X, y, lr, batch, divide_by_batch_size=True)):
-        return _say(
+        return say(
             "the last batch is smaller than batch_size, and its mean must divide by its own size",
             "divide by len(Xb), the number of rows actually in the batch",
         )
     if matches(got, _epoch_reference(w, X, y, lr, batch, mean=False)):
-        return _say(f"each batch's gradient should be the mean over the batch, not the sum; see {MINIBATCH}")
+        return say(f"each batch's gradient should be the mean over the batch, not the sum; see {MINIBATCH}")
     if matches(got, _epoch_reference(w, X, y, lr, batch, sign=-1.0)):
-        return _say(f"the steps go uphill; see {UPDATE}", "subtract η times the gradient")
+        return say(f"the steps go uphill; see {UPDATE}", "subtract η times the gradient")
     return None
 
 
@@ -171,24 +167,24 @@ def _momentum_cases(rng):
 def _momentum_mistakes(got, expected, args, i):
     w, v, grad, lr, beta = args
     if i == 0 and matches(got, w - lr * v):
-        return _say(
+        return say(
             f"w was moved with the old velocity; the velocity is updated first; see {MOMENTUM}",
             "compute v_new, then step w along v_new",
         )
     if i == 0 and matches(got, w - lr * grad):
-        return _say(f"that is a plain gradient step; momentum steps along the velocity; see {MOMENTUM}")
+        return say(f"that is a plain gradient step; momentum steps along the velocity; see {MOMENTUM}")
     if matches(got, (w + beta * v - lr * grad, beta * v - lr * grad)[i]):
-        return _say(
+        return say(
             f"that is the other convention, where the velocity already holds −η times the gradient; see {MOMENTUM}",
             "here v ← βv + ∂L/∂w and then w ← w − η·v",
         )
     if matches(got, (w - lr * (beta * v + (1 - beta) * grad), beta * v + (1 - beta) * grad)[i]):
-        return _say(
+        return say(
             f"that is the exponential moving average used by Adam; in this rule the gradient enters unscaled; see {MOMENTUM}",
             "v ← βv + ∂L/∂w, without a factor (1 − β)",
         )
     if matches(got, (w - lr * (v + grad), v + grad)[i]):
-        return _say(f"the velocity must decay: β is not used; see {MOMENTUM}")
+        return say(f"the velocity must decay: β is not used; see {MOMENTUM}")
     return None
 
 
@@ -231,37 +227,37 @@ def _decay_mistakes(got, expected, args, i):
     if alpha == 0:
         return None  # every variant is the plain step here
     if matches(got, _decay_step(w, grad, lr, alpha, factor=0.0)):
-        return _say(
+        return say(
             "the penalty has no effect: its gradient is missing from the step",
             "differentiate (ρ/2)‖w‖² entry by entry and add it to the data gradient",
         )
     if matches(got, _decay_step(w, grad, lr, alpha, factor=2.0)):
-        return _say(
+        return say(
             "the weight-decay term is twice too large: check the derivative of the penalty, ½ included",
             "∂/∂w_i of (ρ/2) Σ_j w_j² has no factor 2 left",
         )
     if matches(got, _decay_step(w, grad, lr, alpha, factor=0.5)):
-        return _say(
+        return say(
             "the weight-decay term is half what it should be: the power rule's factor 2 cancels the ½",
             "∂/∂w_i of w_i² is 2 w_i",
         )
     if matches(got, _decay_step(w, grad, lr, alpha, sign=-1.0)):
-        return _say(
+        return say(
             f"the decay term pushes the weights away from 0: it has the wrong sign; see {UPDATE}",
             "the step subtracts η times the gradient of the whole loss, penalty included",
         )
     if matches(got, _decay_step(w, grad, lr, alpha, times_lr=False)):
-        return _say(
+        return say(
             f"the penalty's gradient was not multiplied by the learning rate; see {UPDATE}",
             "the whole gradient, data term plus penalty term, is scaled by η",
         )
     if matches(got, _decay_step(w, grad, lr, alpha, after=True)):
-        return _say(
+        return say(
             "the weights were shrunk after the data step; the penalty's gradient is taken at the current w, in the same step",
             "one step: w − η(∇L(w) + penalty gradient at w)",
         )
     if matches(got, _decay_step(w, grad, lr, alpha, norm=True)):
-        return _say(
+        return say(
             "that uses the norm ‖w‖, one number, where each entry needs its own derivative",
             "the penalty's gradient is a vector of w's shape",
         )

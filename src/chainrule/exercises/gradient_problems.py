@@ -4,23 +4,10 @@ Feedback policy: a diagnosis says what is wrong and where to look (a section of 
 anything closer to the formula is in its hint, shown only with ``check(..., hint=True)``.
 """
 
-import inspect
-
 import numpy as np
 
 from ..rules import stable_sigmoid
-from . import core
-from .core import exercise, matches
-
-
-def _hints_supported():
-    return any("hint" in inspect.signature(getattr(core, name)).parameters for name in ("run_check", "evaluate", "compare"))
-
-
-def _say(message, hint):
-    """A diagnosis with its hint (a pair), or the message alone where the checker has no hints."""
-    return (message, hint) if _hints_supported() else message
-
+from .core import exercise, matches, say
 
 # --- 7.1 He initialisation --------------------------------------------------------------------
 
@@ -32,15 +19,15 @@ def _he_cases(rng):
 def _he_mistakes(got, expected, args, i):
     (fan_in,) = args
     if fan_in > 1 and matches(got, np.asarray(2.0 / fan_in)):
-        return _say("that is the variance; the exercise asks for the standard deviation", "take the square root of the variance")
+        return say("that is the variance; the exercise asks for the standard deviation", "take the square root of the variance")
     if fan_in > 1 and matches(got, np.asarray(np.sqrt(1.0 / fan_in))):
-        return _say(
+        return say(
             "that scale keeps the variance of linear units; ReLU zeroes half its inputs "
             "(section 'Why Glorot and He: the variance argument')",
             "He doubles the variance of the linear case: Var(w) = 2/fan_in",
         )
     if fan_in > 1 and matches(got, np.asarray(np.sqrt(2.0 * fan_in))):
-        return _say(
+        return say(
             "your scale grows with fan_in; the more inputs a unit sums, the smaller each weight must be "
             "(section 'Why Glorot and He: the variance argument')",
             "fan_in belongs in the denominator",
@@ -87,33 +74,33 @@ def _clip_mistakes(got, expected, args, i):
     norm = np.linalg.norm(g)
     by_value = np.clip(g, -max_norm, max_norm)
     if norm > max_norm and matches(got, g):
-        return _say(
+        return say(
             f"returned unchanged, but its norm {norm:.3g} exceeds max_norm = {max_norm:g} "
             "(the norm is over all entries; section 'Exploding gradients and clipping')",
             "the Euclidean norm of all entries together: np.linalg.norm(g) with no axis",
         )
     if not np.array_equal(by_value, g) and matches(got, by_value):
-        return _say(
+        return say(
             "that clips each entry (by value), which changes the gradient's direction; clipping by norm keeps it",
             "scale the whole array by one factor",
         )
     if norm <= max_norm and matches(got, g / norm * max_norm):
-        return _say(
+        return say(
             "a gradient already shorter than max_norm must stay as it is; rescale only long ones",
             "rescale only when ‖g‖ > max_norm",
         )
     if matches(got, g / norm):
-        return _say("that normalises to length 1; the target length is max_norm", "the clipped norm should equal max_norm")
+        return say("that normalises to length 1; the target length is max_norm", "the clipped norm should equal max_norm")
     if g.ndim == 2:
         rows = np.linalg.norm(g, axis=1, keepdims=True)
         if matches(got, np.where(rows > max_norm, g * max_norm / rows, g)):
-            return _say(
+            return say(
                 "that rescales each row by its own norm; the gradient's norm is taken over all its entries at once",
                 "np.linalg.norm(g) without an axis is the Frobenius norm of a matrix",
             )
         spectral = np.linalg.norm(g, 2)
         if matches(got, g * max_norm / spectral if spectral > max_norm else g):
-            return _say(
+            return say(
                 "np.linalg.norm(g, 2) of a matrix is its largest singular value (spectral norm), "
                 "not the Euclidean norm of all entries",
                 "leave out the 2: np.linalg.norm(g)",
@@ -157,19 +144,19 @@ def _chain_mistakes(got, expected, args, i):
         return None  # with one layer the variants below coincide with the answer
     d0 = stable_sigmoid(x) * (1 - stable_sigmoid(x))
     if matches(got, d0**k):
-        return _say(
+        return say(
             "σ′ is evaluated at x in every layer; each layer's σ′ belongs at that layer's own input "
             "(section 'Backprop multiplies Jacobians')",
             "layer 2's input is σ(x), layer 3's is σ(σ(x)), …",
         )
     if matches(got, np.asarray(0.25**k) * np.ones_like(x)):
-        return _say(
+        return say(
             "(1/4)^k is only the upper bound; evaluate σ′ at each layer's input", "σ′(z) = σ(z)(1 − σ(z)) at each layer's z"
         )
     zs = _sigmoid_stack(x, k)
     s_last = stable_sigmoid(zs[-1])
     if matches(got, s_last * (1 - s_last)):
-        return _say(
+        return say(
             "that is the last layer's σ′ only; the chain rule multiplies the σ′ of every layer",
             "keep a running product over the k layers",
         )
@@ -211,31 +198,31 @@ def _norm_mistakes(got, expected, args, i):
     norm = np.linalg.norm(g)
     if got.shape != g.shape:
         if got.size == 1 and np.isclose(got.item(), norm):
-            return _say(
+            return say(
                 "that is the norm itself; return its gradient, an array shaped like g", "one partial derivative per entry of g"
             )
         return None
     if matches(got, 2 * g):
-        return _say(
+        return say(
             "that is the gradient of the squared norm ‖g‖²; the norm is its square root "
             "(chain rule through the root; section 'Exploding gradients and clipping')",
             "‖g‖ = √(Σ g_i²): differentiate the outer square root too",
         )
     if matches(got, g / (2 * norm)):
-        return _say(
+        return say(
             "half the answer: one factor of the chain rule is missing (the derivative of each g_i²)",
             "d(g_i²)/dg_i = 2 g_i",
         )
     if matches(got, np.sign(g)):
-        return _say("that is the gradient of the L1 norm Σ|g_i|; clipping uses the Euclidean norm", "‖g‖ = √(Σ g_i²)")
+        return say("that is the gradient of the L1 norm Σ|g_i|; clipping uses the Euclidean norm", "‖g‖ = √(Σ g_i²)")
     if g.ndim == 2 and matches(got, g / np.linalg.norm(g, axis=1, keepdims=True)):
-        return _say("you divided each row by its own norm; ‖g‖ is one number over all entries", "np.linalg.norm(g) with no axis")
+        return say("you divided each row by its own norm; ‖g‖ is one number over all entries", "np.linalg.norm(g) with no axis")
     if g.ndim == 2 and matches(got, g / np.linalg.norm(g, axis=0, keepdims=True)):
-        return _say(
+        return say(
             "you divided each column by its own norm; ‖g‖ is one number over all entries", "np.linalg.norm(g) with no axis"
         )
     if matches(got, g / norm**2):
-        return _say("the power of ‖g‖ in the denominator is off", "the derivative of √s is 1/(2√s)")
+        return say("the power of ‖g‖ in the denominator is off", "the derivative of √s is 1/(2√s)")
     return None
 
 
@@ -283,13 +270,13 @@ def _bn_mistakes(got, expected, args, i):
     if i in (1, 2) and got.shape != expected.shape:
         column = (dy * x_hat) if i == 1 else dy
         if matches(got, column):
-            return _say(
+            return say(
                 f"{'γ' if i == 1 else 'β'} is shared by all N examples: add up their contributions "
                 f"(the multivariable chain rule; {_SECTION})",
                 "sum over axis 0",
             )
         if got.shape == (1,) + expected.shape and matches(got[0], expected):
-            return _say("the right values with an extra axis: return shape (D,) (keepdims?)", "drop keepdims=True")
+            return say("the right values with an extra axis: return shape (D,) (keepdims?)", "drop keepdims=True")
         return None
     if got.shape != expected.shape:
         return None
@@ -309,25 +296,25 @@ def _bn_mistakes(got, expected, args, i):
         ]
         for candidate, message in variants:
             if matches(got, candidate):
-                return _say(f"{message} ({_SECTION})", "write ∂L/∂x̂ first, then ∂L/∂s_B², then ∂L/∂μ_B, and add the three paths")
+                return say(f"{message} ({_SECTION})", "write ∂L/∂x̂ first, then ∂L/∂s_B², then ∂L/∂μ_B, and add the three paths")
         return None
     if i == 1:
         if matches(got, dy.sum(axis=0)):
-            return _say(
+            return say(
                 f"that is ∂L/∂β's value: γ multiplies x̂, so each example's upstream gradient is weighted by its x̂ "
                 f"(or are the outputs swapped? {_SECTION})",
                 "Σ_k g_k ⊙ x̂_k",
             )
         if matches(got, (dy * x).sum(axis=0)):
-            return _say(f"that uses x where γ multiplies the normalised x̂ ({_SECTION})", "normalise x first")
+            return say(f"that uses x where γ multiplies the normalised x̂ ({_SECTION})", "normalise x first")
         _, _, x_hat0, _ = _bn_parts(x, gamma, dy, 0.0)
         if eps > 1e-3 and matches(got, (dy * x_hat0).sum(axis=0)):
-            return _say(f"ε is left out of the normalisation ({_SECTION})", "x̂ = (x − μ_B)/√(s_B² + ε)")
+            return say(f"ε is left out of the normalisation ({_SECTION})", "x̂ = (x − μ_B)/√(s_B² + ε)")
         if matches(got, (dy * x_hat).sum(axis=0) * gamma):
-            return _say(f"γ does not appear in ∂y/∂γ ({_SECTION})", "y = γ ⊙ x̂ + β: ∂y/∂γ = x̂")
+            return say(f"γ does not appear in ∂y/∂γ ({_SECTION})", "y = γ ⊙ x̂ + β: ∂y/∂γ = x̂")
         return None
     if matches(got, (dy * x_hat).sum(axis=0)):
-        return _say(f"that is ∂L/∂γ's value: are the outputs swapped? ({_SECTION})", "return (∂L/∂x, ∂L/∂γ, ∂L/∂β)")
+        return say(f"that is ∂L/∂γ's value: are the outputs swapped? ({_SECTION})", "return (∂L/∂x, ∂L/∂γ, ∂L/∂β)")
     return None
 
 

@@ -7,7 +7,7 @@ chapter 1; the formula itself is only in the hint, shown with ``check(..., hint=
 import numpy as np
 
 from ..rules import stable_sigmoid
-from .core import exercise, matches, softmax
+from .core import exercise, matches, say, softmax
 
 CHAPTER = "neurons"
 NEURON = "chapter 1, “A neuron”"
@@ -15,10 +15,6 @@ LAYERS = "chapter 1, “Layers: many neurons at once”"
 LOSSES = "chapter 1, “Losses”"
 DERIVE = "chapter 2, “Sum, product and chain rules” (the chain rule)"
 
-
-def _say(message, hint=None):
-    """A diagnosis: the message (what is wrong, where to look) and an optional hint."""
-    return (message, hint) if hint else message
 
 
 # --- one neuron ------------------------------------------------------------------------
@@ -31,14 +27,14 @@ def _neuron_cases(rng):
 def _neuron_mistakes(got, expected, args, i):
     x, w, b = args
     if matches(got, np.asarray(w @ x + b)):
-        return _say(
+        return say(
             f"that is the weighted sum z, before the activation; see {NEURON}",
             "the neuron's output is the activation applied to z = w·x + b",
         )
     if matches(got, np.asarray(stable_sigmoid(w @ x))):
-        return _say(f"the bias b is missing from the weighted sum; see {NEURON}", "z = w·x + b")
+        return say(f"the bias b is missing from the weighted sum; see {NEURON}", "z = w·x + b")
     if matches(got, np.asarray(np.tanh(w @ x + b))):
-        return _say(f"that is tanh(z); this neuron uses the sigmoid; see {NEURON}", "σ(z) = 1/(1 + e^(−z)) maps into (0, 1)")
+        return say(f"that is tanh(z); this neuron uses the sigmoid; see {NEURON}", "σ(z) = 1/(1 + e^(−z)) maps into (0, 1)")
     return None
 
 
@@ -79,22 +75,22 @@ def _forward_mistakes(got, expected, args, i):
     hidden = stable_sigmoid(X @ W1 + b1)
     logits = hidden @ W2 + b2
     if matches(got, logits):
-        return _say(
+        return say(
             f"those are the logits; the output layer turns them into probabilities; see {LAYERS}",
             "apply softmax to each row of the logits",
         )
     if matches(got, stable_sigmoid(logits)):
-        return _say(
+        return say(
             f"sigmoid on the output layer (the source article's code does this); the output layer is softmax; see {LAYERS}",
             "softmax couples the C outputs of a row so that they sum to 1",
         )
     if matches(got, softmax(logits, axis=0)):
-        return _say(
+        return say(
             f"softmax over the wrong axis: each row (one example) must sum to 1; see {LAYERS}",
             "normalise over the classes, axis=1, not over the batch",
         )
     if matches(got, softmax((X @ W1 + b1) @ W2 + b2, axis=1)):
-        return _say(f"the hidden layer's sigmoid is missing; see {LAYERS}", "A1 = σ(X W1 + b1)")
+        return say(f"the hidden layer's sigmoid is missing; see {LAYERS}", "A1 = σ(X W1 + b1)")
     return None
 
 
@@ -130,18 +126,18 @@ def _ce_mistakes(got, expected, args, i):
     P, labels = args
     picked = P[np.arange(len(labels)), labels]
     if matches(got, np.asarray(-np.log(P).mean())) or matches(got, np.asarray(-np.log(P).sum() / len(labels))):
-        return _say(
+        return say(
             f"that averages −log p over every class; only the true class's probability counts; see {LOSSES}",
             "pick p[k, y_k] for each example k before taking the logarithm",
         )
     if matches(got, np.asarray((1 - picked).mean())):
-        return _say(
+        return say(
             f"take the logarithm of the true class's probability; see {LOSSES}", "the loss is −log p[k, y_k], not 1 − p[k, y_k]"
         )
     if len(labels) > 1 and matches(got, np.asarray(-np.log(picked).sum())):
-        return _say(f"that is the sum over the batch; the loss is the mean; see {LOSSES}", f"divide by N = {len(labels)}")
+        return say(f"that is the sum over the batch; the loss is the mean; see {LOSSES}", f"divide by N = {len(labels)}")
     if matches(got, np.asarray(np.log(picked).mean())):
-        return _say(f"the minus sign is missing: a loss is ≥ 0; see {LOSSES}", "log p ≤ 0, so −log p ≥ 0")
+        return say(f"the minus sign is missing: a loss is ≥ 0; see {LOSSES}", "log p ≤ 0, so −log p ≥ 0")
     return None
 
 
@@ -184,29 +180,29 @@ def _mse_grad_mistakes(got, expected, args, i):
     X, y, w, b = args
     N = len(y)
     if matches(got, _mse_grads(X, y, w, b, slope=False)[i]):
-        return _say(
+        return say(
             f"the sigmoid's derivative is missing: z reaches the loss through σ; see {DERIVE}",
             "each example's term carries the factor σ′(z_k) = a_k(1 − a_k)",
         )
     if matches(got, _mse_grads(X, y, w, b, per_example=True)[i]) or (
         N > 1 and matches(got, _mse_grads(X, y, w, b, per_example=True, mean=False)[i])
     ):
-        return _say(
+        return say(
             f"one entry per example: w and b are shared by all N examples, so their contributions add up; see {DERIVE}",
             "sum the per-example gradients over the batch (they already carry the 1/N of the mean)",
         )
     if N > 1 and matches(got, _mse_grads(X, y, w, b, mean=False)[i]):
-        return _say(
+        return say(
             f"that is N = {N} times too large: the loss is the mean over the batch, not the sum; see {LOSSES}",
             "keep the 1/N of the mean in front of the sum",
         )
     if matches(got, _mse_grads(X, y, w, b, outer=1.0)[i]):
-        return _say(
+        return say(
             f"half the reference: the derivative of the square is missing its factor; see {DERIVE} (power rule)",
             "d(u²)/du = 2u",
         )
     if matches(got, _mse_grads(X, y, w, b, bias=False)[i]):
-        return _say(f"your forward pass leaves out the bias b; see {NEURON}", "a_k = σ(w·x_k + b)")
+        return say(f"your forward pass leaves out the bias b; see {NEURON}", "a_k = σ(w·x_k + b)")
     return None
 
 

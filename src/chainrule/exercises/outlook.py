@@ -7,17 +7,13 @@ a formula appears only in the hint, shown with ``check(..., hint=True)``.
 import numpy as np
 
 from ..rules import stable_sigmoid
-from .core import exercise, matches
+from .core import exercise, matches, say
 
 CHAPTER = "outlook"
 ADAM = "chapter 8, “Adaptive learning rates: Adam”"
 SALIENCY = "chapter 8, “Explaining a prediction with gradients: saliency”"
 DROPOUT = "chapter 8, “A last backward pass: dropout”"
 
-
-def _say(message, hint=None):
-    """A diagnosis: the message (what is wrong, where to look) and an optional hint."""
-    return (message, hint) if hint else message
 
 
 # --- 8.1 Adam -----------------------------------------------------------------------------------
@@ -50,43 +46,43 @@ def _adam_mistakes(got, expected, args, i):
     w, g, m, v, t, lr = args
     ref = _adam(*args)
     if i in (1, 2) and matches(got, ref[i + 2]) and not matches(got, ref[i]):
-        return _say(
+        return say(
             f"you return the bias-corrected moment; the state carried to the next step is the running average "
             f"itself — the correction is applied afresh at every step, for computing the update only ({ADAM})",
             "return m and v, not m̂ and v̂",
         )
     if i == 2 and matches(got, 0.999 * v + 0.001 * g):
-        return _say(f"the second moment averages the squared gradients ({ADAM})", "v ← β₂ v + (1 − β₂) g²")
+        return say(f"the second moment averages the squared gradients ({ADAM})", "v ← β₂ v + (1 − β₂) g²")
     if i != 0:
         return None
     if matches(got, _adam(*args, correct=False)[0]):
-        return _say(
+        return say(
             f"the bias correction is missing: the moments start at zero, and m̂, v̂ undo that ({ADAM})",
             "m̂ = m / (1 − β₁ᵗ), v̂ = v / (1 − β₂ᵗ)",
         )
     for wrong_t in (t - 1, t + 1):
         if wrong_t > 0 and matches(got, _adam(w, g, m, v, wrong_t, lr)[0]):
-            return _say(
+            return say(
                 "the bias correction uses the wrong step number: t is the number of the step being taken, "
                 f"1 for the first ({ADAM})"
             )
     if matches(got, _adam(*args, sqrt=False)[0]):
-        return _say(
+        return say(
             f"the step is divided by v̂ itself; it should be divided by a root-mean-square of the gradients ({ADAM})",
             "divide by √v̂ + ε",
         )
     if matches(got, _adam(*args, eps_inside=True)[0]):
-        return _say(
+        return say(
             f"ε is inside the square root; in Adam it is added to the root, which matters when gradients are tiny ({ADAM})",
             "√v̂ + ε, not √(v̂ + ε)",
         )
     for fixed_lr in (0.01, 0.001):
         if not np.isclose(lr, fixed_lr) and matches(got, _adam(w, g, m, v, t, fixed_lr)[0]):
-            return _say(f"the step does not use the learning rate `lr` passed in ({ADAM})")
+            return say(f"the step does not use the learning rate `lr` passed in ({ADAM})")
     if matches(got, _adam(*args, eps=1e-7)[0]):
-        return _say(f"ε has the wrong value: this exercise uses 10⁻⁸, the paper's (Keras's default is 10⁻⁷) ({ADAM})")
+        return say(f"ε has the wrong value: this exercise uses 10⁻⁸, the paper's (Keras's default is 10⁻⁷) ({ADAM})")
     if matches(got, _adam(*args, eps=0.0)[0]):
-        return _say(f"ε is missing from the denominator: it decides the step when gradients are tiny ({ADAM})")
+        return say(f"ε is missing from the denominator: it decides the step when gradients are tiny ({ADAM})")
     return None
 
 
@@ -119,15 +115,15 @@ def _saliency_mistakes(got, expected, args, _):
     x, W1, b1, W2, i = args
     a1 = stable_sigmoid(x @ W1 + b1)
     if matches(got, W1 @ W2[:, i]):
-        return _say(
+        return say(
             f"the derivative of the hidden layer's sigmoid is missing from the chain ({SALIENCY})",
             "∂z₂ᵢ/∂x = W1 (σ′(z₁) ⊙ W2[:, i]) in the code's row form",
         )
     if matches(got, W1 @ (a1 * W2[:, i])):
-        return _say(f"the sigmoid's value σ(z₁) is used where its derivative belongs ({SALIENCY})", "σ′ = σ(1 − σ)")
+        return say(f"the sigmoid's value σ(z₁) is used where its derivative belongs ({SALIENCY})", "σ′ = σ(1 − σ)")
     s = stable_sigmoid(x @ W1)
     if matches(got, W1 @ (s * (1 - s) * W2[:, i])):
-        return _say(f"the hidden layer's pre-activation leaves out the bias b1 ({SALIENCY})")
+        return say(f"the hidden layer's pre-activation leaves out the bias b1 ({SALIENCY})")
     return None
 
 
@@ -162,21 +158,21 @@ def _dropout_mistakes(got, expected, args, _):
     G, mask, keep = args
     M = mask.astype(float)
     if matches(got, G * M):
-        return _say(
+        return say(
             f"the gradient is masked but not rescaled: the forward pass scales the kept units, and the backward "
             f"pass must scale their gradient the same way ({DROPOUT})",
             "∂a/∂x = mask / keep, entry by entry",
         )
     if matches(got, G * M * keep):
-        return _say(f"the kept units' gradient is multiplied by the keep probability where the forward pass divides ({DROPOUT})")
+        return say(f"the kept units' gradient is multiplied by the keep probability where the forward pass divides ({DROPOUT})")
     if matches(got, G * M / (1 - keep)):
-        return _say(f"the rescaling uses the drop probability; the forward pass divides by the keep probability ({DROPOUT})")
+        return say(f"the rescaling uses the drop probability; the forward pass divides by the keep probability ({DROPOUT})")
     if matches(got, G / keep):
-        return _say(
+        return say(
             f"the dropped units get a gradient too: a unit the mask zeroed did not affect the loss in this step ({DROPOUT})"
         )
     if matches(got, G * (1 - M) / keep):
-        return _say(f"the mask is inverted: the kept units (mask True) are the ones that pass the gradient ({DROPOUT})")
+        return say(f"the mask is inverted: the kept units (mask True) are the ones that pass the gradient ({DROPOUT})")
     return None
 
 

@@ -7,17 +7,13 @@ Feedback policy: a diagnosis says what is wrong and where to look (a section of 
 import numpy as np
 
 from ..rules import stable_sigmoid
-from .core import exercise, matches, softmax
+from .core import exercise, matches, say, softmax
 
 CHAPTER = "tensorflow"
 DOUBLE = "chapter 6, “Problem 2: sigmoid, then softmax”"
 SIGMOID = "chapter 5, “The sigmoid”"
 CE = "chapter 5, “Softmax with cross-entropy”"
 
-
-def _say(message, hint=None):
-    """A diagnosis: the message (what is wrong, where to look) and an optional hint."""
-    return (message, hint) if hint else message
 
 
 # --- 6.1 the double activation of the source's TensorFlow code -----------------------------------
@@ -28,28 +24,28 @@ def _floor_mistakes(got, expected, args, i):
     if got.shape != ():
         return None
     if matches(got, np.log(n_classes)):
-        return _say(
+        return say(
             "that is the loss of uniform guessing (all outputs equal); at the floor the sigmoid outputs sit "
             f"at their extremes ({DOUBLE})",
             "the true class's output tends to 1, each other class's to 0",
         )
     if n_classes > 2 and matches(got, np.log(1 + np.exp(-1))):
-        return _say(
+        return say(
             f"that is the two-class value; your answer should depend on the number of classes ({DOUBLE})",
             "there are C − 1 competing classes, each contributing e^0 to the softmax's denominator",
         )
     if matches(got, np.log(1 + (n_classes - 1) * np.e)):
-        return _say(
+        return say(
             f"that is the largest loss such outputs allow, not the smallest: the true class's output and the "
             f"others' are at the wrong extremes ({DOUBLE})",
             "best case: the true class's sigmoid output at 1, the others at 0",
         )
     if matches(got, np.log(1 + n_classes / np.e)):
-        return _say(
+        return say(
             f"the count of competing classes is off by one: the true class is not one of its own competitors ({DOUBLE})",
         )
     if matches(got, np.e / (np.e + n_classes - 1)):
-        return _say(
+        return say(
             f"that is the largest probability the true class can get, not the loss; the loss is its negative log ({CE})",
         )
     return None
@@ -93,21 +89,21 @@ def _double_grad(Z, Y, sigma_prime=True, probs="softmax_of_sigmoid", factor="sig
 def _grad_mistakes(got, expected, args, i):
     Z, Y = args
     if matches(got, _double_grad(Z, Y, sigma_prime=False)):
-        return _say(
+        return say(
             f"the chain rule stops at the softmax's input σ(z): the derivative of the sigmoid in front of it is "
             f"missing ({DOUBLE}; {SIGMOID})",
             "∂L/∂z = ∂L/∂s ⊙ σ′(z), with s = σ(z) the softmax's input",
         )
     if matches(got, _double_grad(Z, Y, factor="sigmoid")):
-        return _say(f"the sigmoid's value σ(z) is used where its derivative belongs ({SIGMOID})", "σ′(z) = σ(z)(1 − σ(z))")
+        return say(f"the sigmoid's value σ(z) is used where its derivative belongs ({SIGMOID})", "σ′(z) = σ(z)(1 − σ(z))")
     if matches(got, _double_grad(Z, Y, probs="softmax_of_z")):
-        return _say(
+        return say(
             f"the probabilities are the softmax of z, but this network's softmax is applied to σ(z), "
             f"the squashed outputs ({DOUBLE})",
             "p = softmax(σ(z))",
         )
     if matches(got, _double_grad(Z, Y, diagonal_only=True)):
-        return _say(
+        return say(
             f"only the diagonal of the softmax Jacobian is used: each probability depends on every input of the "
             f"softmax, so the classes that are not the label get a gradient too ({CE})",
             "with cross-entropy, ∂L/∂s = p − y for one example",
