@@ -16,8 +16,10 @@ import base64
 import copy
 import csv
 import json
+import os
 import pickle
 import re
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -145,8 +147,6 @@ def only_reports(cell, explorers=()):
 def run_notebook(client, nb, notes, lean=False, cell_times=None):
     """Execute every cell (with ``lean``, not those that only report); note the cells that
     failed or timed out. False if the kernel died."""
-    import time
-
     from nbclient.exceptions import DeadKernelError
 
     explorers = explorer_names(nb) if lean else set()
@@ -178,9 +178,6 @@ def grade_notebook(path, cell_timeout=60, case_timeout=10, memory_mb=4096, seed=
     made only of ``check(...)``/``summary(...)`` calls or of an explorer's ``.live()``/``.static()``
     are not run (the grader does the checking from outside), and the kernel is killed at the end
     rather than asked to exit. bench/grading.py measures what each part costs."""
-    import os
-    import time
-
     from nbclient import NotebookClient
 
     path = Path(path)
