@@ -134,6 +134,7 @@ def test_static_explorer_is_labelled_and_describes_each_frame(site, browser, pat
         slider = explorer.locator("input[type=range]")
         slider_id = slider.get_attribute("id")
         assert slider_id and explorer.locator(f"label[for='{slider_id}']").count() == 1, "the slider has no <label for>"
+        assert explorer.locator(f"label[for='{slider_id}'] output").count() == 0, "the value would be read twice"
         alts = explorer.locator("img").evaluate_all("imgs => imgs.map(i => i.alt)")
         assert len(set(alts)) == len(alts) and all(len(a.split()) >= 4 for a in alts), alts
         before = slider.get_attribute("aria-valuetext")

@@ -6,9 +6,9 @@ downloaded page, and offline.
 
 Accessibility: every frame's ``<img>`` carries alt text that describes that frame (the
 explorer passes one description per frame, or ``describe(value)`` to ``precompute``; without
-them a description is made from the parameter's value). The slider has a ``<label for>``,
-its value is read out through ``aria-valuetext`` ("learning rate η = 0.05"), and the shown
-frame's description is repeated as text in a polite live region, so a screen reader
+them a description is made from the parameter's value). The slider is named by a ``<label
+for>`` holding the parameter alone, its value is read out once through ``aria-valuetext``
+("0.05"), and the shown frame's description is repeated as text in a polite live region, so a screen reader
 announces what the new frame shows as the slider moves (hidden frames are
 ``display:none`` and so out of the accessibility tree).
 """
@@ -25,7 +25,7 @@ HANDLER = (
     "var box=this.closest('.chainrule-explorer'),i=+this.value,labels=JSON.parse(this.dataset.labels),shown;"
     "box.querySelectorAll('img').forEach(function(im,k){im.style.display=k===i?'block':'none';if(k===i)shown=im;});"
     "box.querySelector('output').textContent=labels[i];"
-    "this.setAttribute('aria-valuetext',this.dataset.parameter+' = '+labels[i]);"
+    "this.setAttribute('aria-valuetext',labels[i]);"
     "box.querySelector('.chainrule-explorer-description').textContent=shown.alt;"
 )
 
@@ -75,11 +75,13 @@ class StaticExplorer:
         parameter, current = esc(self.parameter), esc(self.labels[self.start])
         return (
             f'<div class="chainrule-explorer" id="{ident}" role="group" aria-label="{esc(self.title)}">'
-            f'<label for="{ident}-slider" style="display:block;font-weight:600">{parameter} = '
-            f'<output for="{ident}-slider">{current}</output></label>'
+            # The slider is named by the parameter alone and says its value once, through
+            # aria-valuetext; the visible value (<output>) stands outside the label.
+            f'<div style="font-weight:600"><label for="{ident}-slider">{parameter}</label> = '
+            f'<output for="{ident}-slider">{current}</output></div>'
             f'<input type="range" min="0" max="{len(self.frames) - 1}" step="1" value="{self.start}" '
-            f'id="{ident}-slider" style="width:100%" aria-valuetext="{parameter} = {current}" '
-            f'data-parameter="{parameter}" data-labels="{labels}" '
+            f'id="{ident}-slider" style="width:100%" aria-valuetext="{current}" '
+            f'data-labels="{labels}" '
             f'oninput="{esc(HANDLER)}">{images}'
             f'<p class="chainrule-explorer-description" aria-live="polite" style="font-size:0.9em;margin:0.3em 0">'
             f"{esc(self.descriptions[self.start])}</p></div>"
