@@ -34,7 +34,7 @@ def open_page(browser, site, path, viewport, mode="light"):  # noqa: F811
     # The theme starts in its default mode (light) unless the reader chose one: choose it.
     context.add_init_script(f"localStorage.setItem('mode', '{mode}')")
     page = context.new_page()
-    page.goto(f"{site}/{path}", wait_until="networkidle")
+    page.goto(f"{site}/{path}", wait_until="load")
     page.evaluate(TYPESET)
     assert page.evaluate("document.documentElement.dataset.theme") == mode
     return context, page
