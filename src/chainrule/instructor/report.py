@@ -133,14 +133,13 @@ def charts(summary):
 
     from ..style import COLORS
 
-    palette = list(COLORS.values())
     ids = list(summary["exercises"])
     short = [i.split(".", 1)[-1] for i in ids]
     out = []
     if ids:
         rates = [100 * summary["exercises"][i]["pass_rate"] for i in ids]
         fig, ax = plt.subplots(figsize=(7, 0.45 * len(ids) + 1.2))
-        ax.barh(short, rates, color=palette[0])
+        ax.barh(short, rates, color=COLORS["blue"])
         for y, rate in enumerate(rates):
             ax.text(min(rate + 1, 92), y, f"{rate:.0f} %", va="center")
         ax.set_xlim(0, 100)
@@ -169,7 +168,7 @@ def charts(summary):
     totals = summary["totals"]
     if totals:
         fig, ax = plt.subplots(figsize=(7, 3))
-        ax.bar(list(totals), list(totals.values()), color=palette[2 % len(palette)])
+        ax.bar(list(totals), list(totals.values()), color=COLORS["green"])
         ax.set_xlabel(f"total points (of {summary['max']})")
         ax.set_ylabel("submissions")
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))
