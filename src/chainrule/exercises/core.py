@@ -256,7 +256,7 @@ def _compare_shape_and_type(name, got):
         return f"{name}: expected numbers, got {type(got).__name__}", None
 
 
-def compare(name, got, expected, args, diagnoses, index, rtol, atol, hint=False, batch_size=None, section=""):
+def compare(name, got, expected, args, diagnoses, index, rtol, atol, batch_size=None, section=""):
     """None if ``got`` matches ``expected``, else (message, hint or None) saying what is wrong."""
     with quiet():
         problem, got_arr = _compare_shape_and_type(name, got)
