@@ -7,7 +7,7 @@ mean cross-entropy. Backward: Δ_out = (P − Y)/N; then per layer
 
 import numpy as np
 
-from chainrule.rules import stable_sigmoid as sigmoid  # the same numerics as the engine
+from chainrule.engine.rules import stable_sigmoid as sigmoid  # the same numerics as the engine
 
 
 def step(weights, biases, X, Y, lr):

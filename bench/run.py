@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import handwritten  # noqa: E402
 
 import chainrule as cr  # noqa: E402
-from chainrule.data import load_digits  # noqa: E402
+from chainrule.models.data import load_digits  # noqa: E402
 
 WORKLOADS = {
     # name: (layer sizes, batch, description)
@@ -109,7 +109,7 @@ def engine_peak_mb(step):
 
 def run(quick=False):
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    from chainrule.tf_quiet import import_tensorflow
+    from chainrule.notebook.tf_quiet import import_tensorflow
 
     tf = import_tensorflow()
     rng = np.random.default_rng(0)

@@ -6,8 +6,8 @@ import pytest
 
 import chainrule as cr
 from chainrule import manual_mlp, nn
-from chainrule.data import load_digits
 from chainrule.exercises import EXERCISES
+from chainrule.models.data import load_digits
 
 tf = pytest.importorskip("tensorflow")
 

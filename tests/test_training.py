@@ -9,10 +9,10 @@ from hypothesis import strategies as st
 
 import chainrule as cr
 from chainrule import nn, optim
-from chainrule.data import load_digits, one_hot
 from chainrule.explorers import learning_rate
 from chainrule.explorers.static import StaticExplorer, precompute
-from chainrule.quadratic import Quadratic, elongated_bowl, gradient_descent
+from chainrule.models.data import load_digits, one_hot
+from chainrule.models.quadratic import Quadratic, elongated_bowl, gradient_descent
 
 
 def test_digits_are_local_deterministic_and_stratified():

@@ -6,11 +6,11 @@
     loss.backward(); w.grad
 """
 
-from . import nn, optim  # noqa: E402  (submodules, used as cr.nn and cr.optim)
-from .anomaly import AnomalyError, detect_anomaly
-from .backprop import topological_order
-from .errors import ChainruleError, InputError, ShapeError
-from .functions import (
+from .engine import rules
+from .engine.anomaly import AnomalyError, detect_anomaly
+from .engine.backprop import topological_order
+from .engine.errors import ChainruleError, InputError, ShapeError
+from .engine.functions import (
     binary_cross_entropy,
     cross_entropy,
     exp,
@@ -23,13 +23,18 @@ from .functions import (
     softmax,
     tanh,
 )
-from .gradcheck import GradcheckResult, engine_gradient, error_bound, gradcheck, numerical_gradient
-from .graph import draw_graph
-from .jacobian import jacobian
-from .rules import RULES
-from .style import use_book_style
-from .tensor import Tensor
-from .trace import BackwardTrace, trace_backward
+from .engine.gradcheck import GradcheckResult, engine_gradient, error_bound, gradcheck, numerical_gradient
+from .engine.graph import draw_graph
+from .engine.jacobian import jacobian
+from .engine.rules import RULES
+from .engine.tensor import Tensor
+from .engine.trace import BackwardTrace, trace_backward
+from .language import get_language, set_language
+
+# The book's models and helpers, as cr.nn, cr.optim, ... and ``from chainrule import deep``.
+from .models import batchnorm, data, deep, manual_mlp, nn, optim, quadratic
+from .notebook import style, tf_quiet
+from .notebook.style import use_book_style
 
 __version__ = "0.1.0"
 
@@ -37,6 +42,15 @@ __version__ = "0.1.0"
 use_book_style()
 
 __all__ = [
+    # subpackages' modules, as cr.rules, cr.nn, cr.deep, ...
+    "batchnorm",
+    "data",
+    "deep",
+    "manual_mlp",
+    "quadratic",
+    "rules",
+    "style",
+    "tf_quiet",
     "AnomalyError",
     "detect_anomaly",
     "RULES",
@@ -52,6 +66,8 @@ __all__ = [
     "engine_gradient",
     "error_bound",
     "exp",
+    "get_language",
+    "set_language",
     "gradcheck",
     "jacobian",
     "leaky_relu",

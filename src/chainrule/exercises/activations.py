@@ -6,7 +6,7 @@ a formula appears only in the hint, shown with ``check(..., hint=True)``.
 
 import numpy as np
 
-from ..rules import stable_sigmoid
+from ..engine.rules import stable_sigmoid
 from .core import exercise, matches, say, softmax
 
 CHAPTER = "activations"

@@ -9,8 +9,8 @@ the formula itself is only in the hint, shown with ``check(..., hint=True)``.
 
 import numpy as np
 
-from ..manual_mlp import backward, forward, softmax_rows
-from ..rules import stable_sigmoid
+from ..engine.rules import stable_sigmoid
+from ..models.manual_mlp import backward, forward, softmax_rows
 from .core import exercise, matches, say, softmax
 
 CHAPTER = "backprop"

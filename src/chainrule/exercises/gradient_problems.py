@@ -6,8 +6,8 @@ anything closer to the formula is in its hint, shown only with ``check(..., hint
 
 import numpy as np
 
-from .. import batchnorm
-from ..rules import stable_sigmoid
+from ..engine.rules import stable_sigmoid
+from ..models import batchnorm
 from .core import exercise, matches, say
 
 # --- 7.1 He initialisation --------------------------------------------------------------------

@@ -6,7 +6,7 @@ chapter 1; the formula itself is only in the hint, shown with ``check(..., hint=
 
 import numpy as np
 
-from ..rules import stable_sigmoid
+from ..engine.rules import stable_sigmoid
 from .core import exercise, matches, say, softmax
 
 CHAPTER = "neurons"

@@ -1,22 +1,22 @@
-"""Exercises of chapter 8, Outlook.
+"""Exercises of chapter 9, Outlook.
 
-Feedback policy: a diagnosis says what is wrong and where to look (a section of chapter 8);
+Feedback policy: a diagnosis says what is wrong and where to look (a section of chapter 9);
 a formula appears only in the hint, shown with ``check(..., hint=True)``.
 """
 
 import numpy as np
 
-from ..rules import stable_sigmoid
+from ..engine.rules import stable_sigmoid
 from .core import exercise, matches, say
 
 CHAPTER = "outlook"
-ADAM = "chapter 8, “Adaptive learning rates: Adam”"
-SALIENCY = "chapter 8, “Explaining a prediction with gradients: saliency”"
-DROPOUT = "chapter 8, “A last backward pass: dropout”"
+ADAM = "chapter 9, “Adaptive learning rates: Adam”"
+SALIENCY = "chapter 9, “Explaining a prediction with gradients: saliency”"
+DROPOUT = "chapter 9, “A last backward pass: dropout”"
 
 
 
-# --- 8.1 Adam -----------------------------------------------------------------------------------
+# --- 9.1 Adam -----------------------------------------------------------------------------------
 
 
 def _adam_cases(rng):
@@ -100,7 +100,7 @@ def adam_step(w, g, m, v, t, lr):
     return _adam(w, g, m, v, t, lr)[:3]
 
 
-# --- 8.2 saliency: the gradient of a class score with respect to the input ------------------------
+# --- 9.2 saliency: the gradient of a class score with respect to the input ------------------------
 
 
 def _saliency_cases(rng):
@@ -142,7 +142,7 @@ def input_gradient(x, W1, b1, W2, i):
     return W1 @ (a1 * (1 - a1) * W2[:, i])
 
 
-# --- 8.3 the backward pass of (inverted) dropout --------------------------------------------------
+# --- 9.3 the backward pass of (inverted) dropout --------------------------------------------------
 
 
 def _dropout_cases(rng):

@@ -6,7 +6,7 @@ Feedback policy: a diagnosis says what is wrong and where to look (a section of 
 
 import numpy as np
 
-from ..rules import stable_sigmoid
+from ..engine.rules import stable_sigmoid
 from .core import exercise, matches, say, softmax
 
 CHAPTER = "tensorflow"

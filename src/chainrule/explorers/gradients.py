@@ -8,8 +8,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.ticker import MaxNLocator
 
-from ..deep import ACTIVATIONS, INITS, layer_gradients
-from ..style import COLORS
+from ..models.deep import ACTIVATIONS, INITS, layer_gradients
+from ..notebook.style import COLORS
 from .static import StaticExplorer, figure_png
 
 

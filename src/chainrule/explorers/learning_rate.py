@@ -4,8 +4,8 @@ its path on the contour plot and its loss curve, for a chosen learning rate η."
 import matplotlib.pyplot as plt
 import numpy as np
 
-from ..quadratic import elongated_bowl, gradient_descent
-from ..style import COLORS
+from ..models.quadratic import elongated_bowl, gradient_descent
+from ..notebook.style import COLORS
 from .static import precompute
 
 START = np.array([-1.5, 2.0])

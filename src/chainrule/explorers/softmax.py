@@ -5,9 +5,9 @@ softmax(z/T) and the full Jacobian ∂pᵢ/∂zⱼ = pᵢ([i = j] − pⱼ)/T as
 import matplotlib.pyplot as plt
 import numpy as np
 
-from ..functions import softmax
-from ..jacobian import jacobian
-from ..style import COLORS, DIVERGING_CMAP
+from ..engine.functions import softmax
+from ..engine.jacobian import jacobian
+from ..notebook.style import COLORS, DIVERGING_CMAP
 from .static import precompute
 
 LOGITS = (2.0, 1.0, 0.1, -1.0)

@@ -131,7 +131,7 @@ def charts(summary):
     import matplotlib.pyplot as plt
     from matplotlib.ticker import MaxNLocator
 
-    from ..style import COLORS
+    from ..notebook.style import COLORS
 
     ids = list(summary["exercises"])
     short = [i.split(".", 1)[-1] for i in ids]

@@ -6,8 +6,8 @@ C softmax outputs (one per class), in row-batch form (one example per row; see t
 
 import numpy as np
 
-from .functions import cross_entropy, softmax
-from .tensor import Tensor
+from ..engine.functions import cross_entropy, softmax
+from ..engine.tensor import Tensor
 
 
 def init_params(n, h, C, rng, scale=None):

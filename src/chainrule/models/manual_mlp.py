@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .rules import stable_sigmoid
+from ..engine.rules import stable_sigmoid
 
 
 def softmax_rows(Z):

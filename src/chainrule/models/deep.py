@@ -8,7 +8,7 @@ form), then  A_l = act(BN(Z_l))  (BN only with ``batchnorm=True``), plus A_{l−
 
 import numpy as np
 
-from .tensor import Tensor
+from ..engine.tensor import Tensor
 
 INITS = {
     "N(0,1)": lambda fan_in, fan_out: 1.0,
