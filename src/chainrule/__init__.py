@@ -1,4 +1,5 @@
-"""chainrule: a small reverse-mode automatic differentiation engine for the book
+"""chainrule: a small automatic differentiation engine (reverse mode, forward mode and
+second derivatives) for the book
 *Derivative rules in neural networks*.
 
     from chainrule import Tensor, gradcheck
@@ -10,6 +11,7 @@ from .engine import rules
 from .engine.anomaly import AnomalyError, detect_anomaly
 from .engine.backprop import topological_order
 from .engine.errors import ChainruleError, InputError, ShapeError
+from .engine.forward import jvp
 from .engine.functions import (
     binary_cross_entropy,
     cross_entropy,
@@ -25,6 +27,7 @@ from .engine.functions import (
 )
 from .engine.gradcheck import GradcheckResult, engine_gradient, error_bound, gradcheck, numerical_gradient
 from .engine.graph import draw_graph
+from .engine.higher import grad, gradients, hessian, hvp
 from .engine.jacobian import jacobian
 from .engine.rules import RULES
 from .engine.tensor import Tensor
@@ -70,6 +73,11 @@ __all__ = [
     "set_language",
     "gradcheck",
     "jacobian",
+    "jvp",
+    "grad",
+    "gradients",
+    "hessian",
+    "hvp",
     "leaky_relu",
     "log",
     "log_softmax",

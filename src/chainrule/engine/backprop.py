@@ -58,9 +58,9 @@ def backpropagate(root, grad=None, on_edge=None):
         if g is None:  # no path carried a gradient here (e.g. only through labels)
             g = np.zeros_like(node.data)
         node.grad = _own(g, node.dtype, handed_out)
-        if node._vjp is None:
+        if node._rule is None:
             continue
-        for index, (parent, contribution) in enumerate(zip(node._parents, node._vjp(g), strict=True)):
+        for index, (parent, contribution) in enumerate(zip(node._parents, vjp(node, g), strict=True)):
             if contribution is None or not parent.requires_grad:
                 continue
             if callable(contribution):  # a rule may defer costly work until it is needed
@@ -74,6 +74,12 @@ def backpropagate(root, grad=None, on_edge=None):
             grads[key] = total
             if on_edge is not None:
                 on_edge(node, index, g, contribution, total)
+
+
+def vjp(node, g):
+    """The rule that made ``node`` applied backward, on arrays: one ∂L/∂input per input
+    (None, or a function that computes it when called, for inputs that may not need it)."""
+    return node._rule.vjp(g, node.data, *[p.data for p in node._parents], **node._params)
 
 
 def _own(g, dtype, handed_out):

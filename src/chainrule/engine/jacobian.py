@@ -1,18 +1,31 @@
-"""Full Jacobians from the engine: one backward pass per output element.
+"""Full Jacobians from the engine, in either mode.
 
-Reverse mode gives a vector-Jacobian product gᵀJ per pass; with g the unit vectors e_i,
-the passes give J's rows. Cheap for the small functions the book inspects (softmax of a
-few logits, one layer), never used for training.
+Reverse mode gives a vector-Jacobian product uᵀJ per backward pass; with u the unit vectors
+eᵢ the passes give J's rows: m passes for m outputs. Forward mode gives a Jacobian-vector
+product J v per pass; with v = eⱼ they give J's columns: n passes for n inputs. So forward
+mode wins when n ≪ m, reverse mode when n ≫ m (a loss: m = 1). Chapter 8 measures both.
+Cheap for the small functions the book inspects, never used for training.
 """
 
 import numpy as np
 
+from .errors import InputError
+from .forward import jvp
 from .tensor import Tensor, to_array
 
 
-def jacobian(f, x):
+def jacobian(f, x, mode="reverse"):
     """J[i, j] = ∂f(x)_i / ∂x_j for a Tensor function f of one array x (both flattened)."""
     x = np.array(to_array(x, "jacobian"), dtype=np.float64)
+    if mode == "forward":
+        columns = []
+        for j in range(x.size):
+            e = np.zeros(x.size)
+            e[j] = 1.0
+            columns.append(np.ravel(jvp(f, x, e.reshape(x.shape))[1]))
+        return np.array(columns).T.reshape(-1, x.size)
+    if mode != "reverse":
+        raise InputError(f"jacobian: mode must be 'reverse' or 'forward', got {mode!r}")
     rows = []
     for i in range(np.size(f(Tensor(x)).data)):
         t = Tensor(x)

@@ -1,33 +1,54 @@
 """The derivative rules: the book's table of rules, as code.
 
-Each rule computes its forward value from numpy arrays and returns it together with its
-vector-Jacobian product ``vjp(g)``: given the upstream gradient ``g = dL/d(out)`` it returns
-``dL/d(input)`` for each input, by the chain rule. The formula and the book section that
-derives it sit in the decorator, so ``chainrule.rules.table()`` prints the same table the
-book shows. Gradients here may have the output's (broadcast) shape; the engine sums them
-back to each input's shape (``broadcast.unbroadcast``).
+Each rule is one operation with three short functions:
 
-Rules see numpy arrays only, never Tensors: they are plain math, testable on their own.
+- ``forward(*inputs)``: the value, from numpy arrays;
+- ``vjp(g, out, *inputs)``: reverse mode. Given the upstream gradient ``g = ∂L/∂out`` it
+  returns ``∂L/∂input`` for each input (the chain rule: g times the local derivative);
+- ``jvp(*tangents, out, *inputs)``: forward mode. Given a small change (a tangent) of each
+  input it returns the change of the output: the local derivative times the tangents.
+
+A ``vjp`` is written with the operators (+ − * / @ **, .sum, .reshape, .transpose) and
+``call(rule, ...)``, which work on numpy arrays *and* on Tensors. Backprop normally runs it
+on arrays (fast). Run on Tensors, the backward pass is itself recorded as a graph of rules,
+so it can be differentiated again: that is how ``chainrule.grad`` composes and
+``chainrule.hvp`` gets second derivatives (``engine/higher.py``). A ``jvp`` sees arrays only.
+
+The formulas and the book section that derives each rule sit in the decorator, so
+``chainrule.rules.table()`` prints the same table the book shows. Gradients here may have the
+output's (broadcast) shape; the engine sums them back to each input's shape
+(``broadcast.unbroadcast``). Rules never import Tensor: they are plain math, testable alone.
 """
 
+import inspect
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
+from scipy.special import expit
 
-from .broadcast import broadcast_shape
+from .broadcast import broadcast_shape, unbroadcast
 from .errors import ShapeError
 
 
 @dataclass(frozen=True)
 class Rule:
     name: str
-    formula: str  # the local derivative, as the book writes it
+    reverse: str  # the local derivative as reverse mode uses it (the VJP), as the book writes it
+    forward_mode: str  # the same derivative as forward mode uses it (the JVP)
     section: str  # the book section that derives it
-    fn: Callable
+    forward: Callable
+    vjp: Callable
+    jvp: Callable
+    second_order: str = ""  # a note where the second derivative needs one
+    body: type | None = field(default=None, repr=False)  # the class the three were written in
 
-    def __call__(self, *args, **kwargs):
-        return self.fn(*args, **kwargs)
+    def __call__(self, *args, **params):
+        return self.forward(*args, **params)
+
+    def source(self):
+        """The rule as written in this file: decorator, forward, vjp and jvp."""
+        return inspect.getsource(self.body)
 
 
 RULES: dict[str, Rule] = {}
@@ -35,19 +56,33 @@ RULES: dict[str, Rule] = {}
 RULES_CH = "Chapter 2, Derivative rules"
 
 
-def rule(name, formula, section=RULES_CH):
-    """Register ``fn`` as the rule for operation ``name``."""
+def rule(name, vjp, jvp, section=RULES_CH, second_order=""):
+    """Register the class body's forward, vjp and jvp as the rule for operation ``name``."""
 
-    def register(fn):
-        RULES[name] = Rule(name, formula, section, fn)
+    def register(body):
+        RULES[name] = Rule(name, vjp, jvp, section, body.forward, body.vjp, body.jvp, second_order, body)
         return RULES[name]
 
     return register
 
 
 def table():
-    """The rules as (operation, local derivative, section) rows."""
-    return [(r.name, r.formula, r.section) for r in RULES.values()]
+    """The rules as (operation, reverse mode (VJP), forward mode (JVP), section) rows."""
+    return [(r.name, r.reverse, r.forward_mode, r.section) for r in RULES.values()]
+
+
+def call(rule, *args, **params):
+    """``rule`` applied inside a vjp: computed directly on arrays; recorded like any operation
+    when the backward pass runs on Tensors (to be differentiated again)."""
+    if any(isinstance(a, tensor.Tensor) for a in args):
+        return tensor.apply(rule, *args, **params)
+    return rule.forward(*args, **params)
+
+
+def value(x):
+    """The array of an array or a Tensor: for what a rule treats as locally constant
+    (ReLU's mask, class labels)."""
+    return x.data if isinstance(x, tensor.Tensor) else x
 
 
 def elementwise(op, ufunc, a, b):
@@ -61,94 +96,157 @@ def elementwise(op, ufunc, a, b):
 
 # --- Sum rule -------------------------------------------------------------------------
 
-
-@rule("add", "∂(a+b)/∂a = 1,  ∂(a+b)/∂b = 1", f"{RULES_CH} § Sum rule")
-def add(a, b):
-    return elementwise("add", np.add, a, b), lambda g: (g, g)
+SUM = f"{RULES_CH} § Sum rule"
 
 
-@rule("sub", "∂(a−b)/∂a = 1,  ∂(a−b)/∂b = −1", f"{RULES_CH} § Sum rule")
-def sub(a, b):
-    return elementwise("sub", np.subtract, a, b), lambda g: (g, -g)
+@rule("add", "∂L/∂a = g,  ∂L/∂b = g", "ȧ + ḃ", SUM)
+class add:
+    def forward(a, b):
+        return elementwise("add", np.add, a, b)
+
+    def vjp(g, out, a, b):
+        return g, g
+
+    def jvp(da, db, out, a, b):
+        return da + db
 
 
-@rule("neg", "∂(−a)/∂a = −1", f"{RULES_CH} § Sum rule")
-def neg(a):
-    return -a, lambda g: (-g,)
+@rule("sub", "∂L/∂a = g,  ∂L/∂b = −g", "ȧ − ḃ", SUM)
+class sub:
+    def forward(a, b):
+        return elementwise("sub", np.subtract, a, b)
+
+    def vjp(g, out, a, b):
+        return g, -g
+
+    def jvp(da, db, out, a, b):
+        return da - db
+
+
+@rule("neg", "∂L/∂a = −g", "−ȧ", SUM)
+class neg:
+    def forward(a):
+        return -a
+
+    def vjp(g, out, a):
+        return (-g,)
+
+    def jvp(da, out, a):
+        return -da
 
 
 # --- Product and quotient rules ------------------------------------------------------
 
-
-@rule("mul", "∂(ab)/∂a = b,  ∂(ab)/∂b = a", f"{RULES_CH} § Product rule")
-def mul(a, b):
-    return elementwise("mul", np.multiply, a, b), lambda g: (g * b, g * a)
+PRODUCT = f"{RULES_CH} § Product rule"
 
 
-@rule("div", "∂(a/b)/∂a = 1/b,  ∂(a/b)/∂b = −a/b²", f"{RULES_CH} § Product rule")
-def div(a, b):
-    out = elementwise("div", np.divide, a, b)
-    return out, lambda g: (g / b, -g * out / b)
+@rule("mul", "∂L/∂a = g·b,  ∂L/∂b = g·a", "ȧ·b + a·ḃ", PRODUCT)
+class mul:
+    def forward(a, b):
+        return elementwise("mul", np.multiply, a, b)
+
+    def vjp(g, out, a, b):
+        return g * b, g * a
+
+    def jvp(da, db, out, a, b):
+        return da * b + a * db
 
 
-@rule("pow", "∂(aᵖ)/∂a = p·aᵖ⁻¹  (p a constant)", f"{RULES_CH} § Power rule")
-def pow_const(a, p):
-    out = a**p
-    return out, lambda g: (g * p * a ** (p - 1),)
+@rule("div", "∂L/∂a = g/b,  ∂L/∂b = −g·a/b²", "(ȧ − (a/b)·ḃ)/b", PRODUCT)
+class div:
+    def forward(a, b):
+        return elementwise("div", np.divide, a, b)
+
+    def vjp(g, out, a, b):
+        return g / b, -g * out / b
+
+    def jvp(da, db, out, a, b):
+        return (da - out * db) / b
 
 
-@rule("power", "∂(aᵇ)/∂a = b·aᵇ⁻¹,  ∂(aᵇ)/∂b = aᵇ·ln a", f"{RULES_CH} § Power rule")
-def power(a, b):
-    out = elementwise("power", np.power, a, b)
-    return out, lambda g: (g * b * a ** (b - 1), g * out * np.log(a))
+@rule("pow", "∂L/∂a = g·p·aᵖ⁻¹  (p a constant)", "p·aᵖ⁻¹·ȧ", f"{RULES_CH} § Power rule")
+class pow_const:
+    def forward(a, p):
+        return a**p
+
+    def vjp(g, out, a, p):
+        return (g * p * a ** (p - 1),)
+
+    def jvp(da, out, a, p):
+        return p * a ** (p - 1) * da
+
+
+@rule("power", "∂L/∂a = g·b·aᵇ⁻¹,  ∂L/∂b = g·aᵇ·ln a", "b·aᵇ⁻¹·ȧ + aᵇ·ln a·ḃ", f"{RULES_CH} § Power rule")
+class power:
+    def forward(a, b):
+        return elementwise("power", np.power, a, b)
+
+    def vjp(g, out, a, b):
+        # ∂/∂b needs ln a: deferred, so a constant exponent never takes the log of a < 0.
+        return g * b * a ** (b - 1), (lambda: g * out * call(log, a))
+
+    def jvp(da, db, out, a, b):
+        # ln a only where the exponent moves: a constant exponent never takes the log of a < 0.
+        return b * a ** (b - 1) * da + (out * np.log(a) * db if np.any(db) else 0.0)
 
 
 # --- Linear algebra ------------------------------------------------------------------
 
+MATRIX = f"{RULES_CH} § Matrix products"
 
-@rule("matmul", "∂L/∂A = G Bᵀ,  ∂L/∂B = Aᵀ G", f"{RULES_CH} § Matrix products")
-def matmul(a, b):
+
+def check_matmul(a, b):
     if a.ndim == 0 or b.ndim == 0:
         raise ShapeError(f"matmul: needs arrays of at least 1 dimension, got shapes {a.shape} and {b.shape}")
-    if a.shape[-1] != b.shape[0 if b.ndim == 1 else -2]:
+    inner = b.shape[0 if b.ndim == 1 else -2]
+    if a.shape[-1] != inner:
         raise ShapeError(
             f"matmul: shapes {a.shape} and {b.shape} do not fit: "
-            f"{a.shape[-1]} columns on the left, {b.shape[0 if b.ndim == 1 else -2]} rows on the right"
+            f"{a.shape[-1]} columns on the left, {inner} rows on the right"
         )
     if a.ndim > 2 or b.ndim > 2:
         broadcast_shape("matmul", a.shape[:-2], b.shape[:-2])
-    # Treat vectors as matrices (row on the left, column on the right), as np.matmul does.
-    a2 = a[None, :] if a.ndim == 1 else a
-    b2 = b[:, None] if b.ndim == 1 else b
-    out2 = a2 @ b2
 
-    def grad_a(g2):
-        ga = g2 @ np.swapaxes(b2, -1, -2)
-        return ga[..., 0, :] if a.ndim == 1 else ga
 
-    def grad_b(g2):
-        gb = np.swapaxes(a2, -1, -2) @ g2
-        return gb[..., 0] if b.ndim == 1 else gb
+def swap_last(x):
+    """xᵀ of the last two axes (a batch of matrices transposed), for arrays and Tensors."""
+    return x.T if x.ndim == 2 else x.transpose(tuple(range(x.ndim - 2)) + (x.ndim - 1, x.ndim - 2))
 
-    def vjp(g):
-        g2 = g.reshape(out2.shape)
+
+@rule("matmul", "∂L/∂A = G Bᵀ,  ∂L/∂B = Aᵀ G", "Ȧ B + A Ḃ", MATRIX)
+class matmul:
+    def forward(a, b):
+        check_matmul(a, b)
+        return a @ b
+
+    def vjp(g, out, a, b):
+        # A vector is a row on the left and a column on the right (as in np.matmul): put
+        # those axes back, multiply, and drop them again.
+        a2 = a.reshape((1, -1)) if a.ndim == 1 else a
+        b2 = b.reshape((-1, 1)) if b.ndim == 1 else b
+        g2 = g.reshape(g.shape + (1,)) if b.ndim == 1 else g
+        g2 = g2.reshape(g2.shape[:-1] + (1,) + g2.shape[-1:]) if a.ndim == 1 else g2
+
+        def grad_a():
+            ga = g2 @ swap_last(b2)
+            return ga.reshape(ga.shape[:-2] + ga.shape[-1:]) if a.ndim == 1 else ga
+
+        def grad_b():
+            gb = swap_last(a2) @ g2
+            return gb.reshape(gb.shape[:-1]) if b.ndim == 1 else gb
+
         # Deferred: the engine calls each only if that input needs a gradient (a batch of
         # data X in X @ W does not, and ∂L/∂X would cost as much as the forward product).
-        return (lambda: grad_a(g2)), (lambda: grad_b(g2))
+        return grad_a, grad_b
 
-    # Drop the axes added for vectors, as np.matmul does (the product is computed once).
-    shape = out2.shape
-    if a.ndim == 1:
-        shape = shape[:-2] + shape[-1:]  # the row axis added to a
-    if b.ndim == 1:
-        shape = shape[:-1]  # the column axis added to b
-    return out2.reshape(shape), vjp
+    def jvp(da, db, out, a, b):
+        return da @ b + a @ db
 
 
 # --- Reductions and shape changes -----------------------------------------------------
 
 
-def _normalise_axis(op, axis, ndim):
+def normalise_axis(op, axis, ndim):
     if axis is None:
         return tuple(range(ndim))
     axes = (axis,) if np.isscalar(axis) else tuple(axis)
@@ -158,119 +256,230 @@ def _normalise_axis(op, axis, ndim):
     return tuple(ax % max(ndim, 1) for ax in axes)
 
 
-@rule("sum", "∂(Σᵢ aᵢ)/∂aⱼ = 1: the gradient is copied to every summed element", f"{RULES_CH} § Sum rule")
-def sum_(a, axis=None, keepdims=False):
-    axes = _normalise_axis("sum", axis, a.ndim)
-    out = a.sum(axis=axes, keepdims=keepdims)
-
-    def vjp(g):
-        if not keepdims:
-            g = np.expand_dims(g, axes)
-        return (np.broadcast_to(g, a.shape),)
-
-    return out, vjp
+def kept_shape(shape, axes):
+    """The shape of a reduction over ``axes`` with keepdims=True."""
+    return tuple(1 if i in axes else n for i, n in enumerate(shape))
 
 
-@rule("mean", "∂(mean a)/∂aⱼ = 1/m, m entries averaged", f"{RULES_CH} § Sum rule")
-def mean(a, axis=None, keepdims=False):
-    axes = _normalise_axis("mean", axis, a.ndim)
-    count = int(np.prod([a.shape[ax] for ax in axes]))
-    out, sum_vjp = sum_.fn(a, axis=axes, keepdims=keepdims)
-    return out / count, lambda g: (sum_vjp(g)[0] / count,)
+@rule("sum", "∂L/∂aⱼ = g: the gradient is copied to every summed element", "Σ ȧ", SUM)
+class sum_:
+    def forward(a, axis=None, keepdims=False):
+        return a.sum(axis=normalise_axis("sum", axis, a.ndim), keepdims=keepdims)
+
+    def vjp(g, out, a, axis=None, keepdims=False):
+        axes = normalise_axis("sum", axis, a.ndim)
+        g = g if keepdims else g.reshape(kept_shape(a.shape, axes))
+        return (call(broadcast_to, g, shape=a.shape),)
+
+    def jvp(da, out, a, axis=None, keepdims=False):
+        return da.sum(axis=normalise_axis("sum", axis, a.ndim), keepdims=keepdims)
 
 
-@rule("reshape", "moves elements without changing them: reshape the gradient back", f"{RULES_CH} § Matrix products")
-def reshape(a, shape):
-    try:
-        out = a.reshape(shape)
-    except ValueError:
-        raise ShapeError(f"reshape: cannot reshape an array of shape {a.shape} ({a.size} elements) into {shape}") from None
-    return out, lambda g: (g.reshape(a.shape),)
+@rule("mean", "∂L/∂aⱼ = g/m, m entries averaged", "mean ȧ", SUM)
+class mean:
+    def forward(a, axis=None, keepdims=False):
+        axes = normalise_axis("mean", axis, a.ndim)
+        return a.sum(axis=axes, keepdims=keepdims) / int(np.prod([a.shape[ax] for ax in axes]))
+
+    def vjp(g, out, a, axis=None, keepdims=False):
+        axes = normalise_axis("mean", axis, a.ndim)
+        count = int(np.prod([a.shape[ax] for ax in axes]))
+        return (sum_.vjp(g, None, a, axis=axes, keepdims=keepdims)[0] / count,)
+
+    def jvp(da, out, a, axis=None, keepdims=False):
+        return da.mean(axis=normalise_axis("mean", axis, a.ndim), keepdims=keepdims)
 
 
-@rule("transpose", "permutes elements: apply the inverse permutation to the gradient", f"{RULES_CH} § Matrix products")
-def transpose(a, axes=None):
-    axes = tuple(reversed(range(a.ndim))) if axes is None else tuple(axes)
-    inverse = tuple(np.argsort(axes))
-    return a.transpose(axes), lambda g: (g.transpose(inverse),)
+@rule("broadcast_to", "∂L/∂a = g summed over the copies", "ȧ copied", SUM)
+class broadcast_to:
+    def forward(a, shape):
+        return np.broadcast_to(a, shape)
+
+    def vjp(g, out, a, shape):
+        return (unbroadcast(g, a.shape),)
+
+    def jvp(da, out, a, shape):
+        return np.broadcast_to(da, shape)
 
 
-@rule("getitem", "selects elements: the gradient flows back to the selected ones, zero elsewhere", f"{RULES_CH} § Sum rule")
-def getitem(a, index):
-    def vjp(g):
-        grad = np.zeros_like(a)
-        np.add.at(grad, index, g)
-        return (grad,)
+@rule("reshape", "∂L/∂a = g reshaped back: elements move, values do not change", "ȧ reshaped", MATRIX)
+class reshape:
+    def forward(a, shape):
+        try:
+            return a.reshape(shape)
+        except ValueError:
+            raise ShapeError(f"reshape: cannot reshape an array of shape {a.shape} ({a.size} elements) into {shape}") from None
 
-    return a[index], vjp
+    def vjp(g, out, a, shape):
+        return (g.reshape(a.shape),)
+
+    def jvp(da, out, a, shape):
+        return da.reshape(shape)
+
+
+@rule("transpose", "∂L/∂a = g with the inverse permutation", "ȧ permuted", MATRIX)
+class transpose:
+    def forward(a, axes=None):
+        return a.transpose(axes)
+
+    def vjp(g, out, a, axes=None):
+        axes = tuple(reversed(range(a.ndim))) if axes is None else tuple(axes)
+        return (g.transpose(tuple(np.argsort(axes))),)
+
+    def jvp(da, out, a, axes=None):
+        return da.transpose(axes)
+
+
+@rule("getitem", "∂L/∂a = g at the selected elements, 0 elsewhere", "ȧ selected", SUM)
+class getitem:
+    def forward(a, index):
+        return a[index]
+
+    def vjp(g, out, a, index):
+        return (call(scatter, g, index=index, shape=a.shape),)
+
+    def jvp(da, out, a, index):
+        return da[index]
+
+
+@rule("scatter", "∂L/∂a = g at the places a was put", "ȧ put in place", SUM)
+class scatter:
+    """The reverse of getitem: a zero array of ``shape`` with ``a`` added at ``index``."""
+
+    def forward(a, index, shape):
+        out = np.zeros(shape, dtype=a.dtype)
+        np.add.at(out, index, a)
+        return out
+
+    def vjp(g, out, a, index, shape):
+        return (g[index],)
+
+    def jvp(da, out, a, index, shape):
+        return scatter.forward(da, index, shape)
 
 
 # --- Elementary functions -------------------------------------------------------------
 
-
-@rule("exp", "d eᵃ/da = eᵃ", f"{RULES_CH} § Elementary functions")
-def exp(a):
-    out = np.exp(a)
-    return out, lambda g: (g * out,)
+ELEMENTARY = f"{RULES_CH} § Elementary functions"
 
 
-@rule("log", "d ln a/da = 1/a", f"{RULES_CH} § Elementary functions")
-def log(a):
-    return np.log(a), lambda g: (g / a,)
+@rule("exp", "∂L/∂a = g·eᵃ", "eᵃ·ȧ", ELEMENTARY)
+class exp:
+    def forward(a):
+        return np.exp(a)
+
+    def vjp(g, out, a):
+        return (g * out,)
+
+    def jvp(da, out, a):
+        return out * da
 
 
-@rule("tanh", "d tanh a/da = 1 − tanh²a", f"{RULES_CH} § Elementary functions")
-def tanh(a):
-    out = np.tanh(a)
-    return out, lambda g: (g * (1.0 - out * out),)
+@rule("log", "∂L/∂a = g/a", "ȧ/a", ELEMENTARY)
+class log:
+    def forward(a):
+        return np.log(a)
+
+    def vjp(g, out, a):
+        return (g / a,)
+
+    def jvp(da, out, a):
+        return da / a
+
+
+@rule("tanh", "∂L/∂a = g·(1 − tanh²a)", "(1 − tanh²a)·ȧ", ELEMENTARY)
+class tanh:
+    def forward(a):
+        return np.tanh(a)
+
+    def vjp(g, out, a):
+        return (g * (1.0 - out * out),)
+
+    def jvp(da, out, a):
+        return (1.0 - out * out) * da
 
 
 # --- Activations ---------------------------------------------------------------------
 
 
 def stable_sigmoid(z):
-    """σ(z) = 1/(1+e^(−z)) without overflow: only e^(−|z|) ≤ 1 is ever computed."""
-    e = np.exp(-np.abs(z))
-    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    """σ(z) = 1/(1+e^(−z)) without overflow for any z (scipy's expit, one pass in C)."""
+    return expit(z)
 
 
-@rule("sigmoid", "dσ(a)/da = σ(a)(1 − σ(a))", f"{RULES_CH} § Elementary functions")
-def sigmoid(a):
-    out = stable_sigmoid(a)
-    return out, lambda g: (g * out * (1.0 - out),)
+@rule("sigmoid", "∂L/∂a = g·σ(a)(1 − σ(a))", "σ(a)(1 − σ(a))·ȧ", ELEMENTARY)
+class sigmoid:
+    def forward(a):
+        return expit(a)
+
+    def vjp(g, out, a):
+        return (g * out * (1.0 - out),)
+
+    def jvp(da, out, a):
+        return out * (1.0 - out) * da
 
 
-@rule("relu", "d max(0,a)/da = 1 if a > 0, else 0 (at 0: the subgradient 0)", f"{RULES_CH} § Elementary functions")
-def relu(a):
-    positive = a > 0
-    return np.where(positive, a, 0.0).astype(a.dtype), lambda g: (g * positive,)
+KINK = "ReLU′ jumps at 0: the engine takes ReLU′(0) = 0 (a subgradient) and the second derivative 0 everywhere, 0 included"
 
 
-@rule("leaky_relu", "d/da = 1 if a > 0, else α (at 0: α)", f"{RULES_CH} § Elementary functions")
-def leaky_relu(a, alpha=0.01):
-    slope = np.where(a > 0, 1.0, alpha).astype(a.dtype)
-    return a * slope, lambda g: (g * slope,)
+@rule("relu", "∂L/∂a = g if a > 0, else 0 (at 0: the subgradient 0)", "ȧ if a > 0, else 0", ELEMENTARY, KINK)
+class relu:
+    def forward(a):
+        return np.where(a > 0, a, 0.0).astype(a.dtype)
+
+    def vjp(g, out, a):
+        return (g * (value(a) > 0),)  # the mask is locally constant: ReLU″ = 0
+
+    def jvp(da, out, a):
+        return (a > 0) * da
 
 
-def _shifted(a, axis):
+LEAKY_KINK = "the slope jumps from α to 1 at 0: the engine takes α there, and the second derivative 0 everywhere"
+
+
+@rule("leaky_relu", "∂L/∂a = g if a > 0, else α·g (at 0: α)", "ȧ if a > 0, else α·ȧ", ELEMENTARY, LEAKY_KINK)
+class leaky_relu:
+    def forward(a, alpha=0.01):
+        return a * np.where(a > 0, 1.0, alpha).astype(a.dtype)
+
+    def vjp(g, out, a, alpha=0.01):
+        return (g * np.where(value(a) > 0, 1.0, alpha),)
+
+    def jvp(da, out, a, alpha=0.01):
+        return np.where(a > 0, 1.0, alpha) * da
+
+
+def shifted(a, axis):
     """a − max(a): the same softmax, and exp() of it never overflows (log-sum-exp trick)."""
     return a - a.max(axis=axis, keepdims=True)
 
 
-@rule("softmax", "∂sᵢ/∂aⱼ = sᵢ(δᵢⱼ − sⱼ): vjp = s ⊙ (g − ⟨g, s⟩)", f"{RULES_CH} § Elementary functions")
-def softmax(a, axis=-1):
-    _normalise_axis("softmax", axis, a.ndim)
-    e = np.exp(_shifted(a, axis))
-    out = e / e.sum(axis=axis, keepdims=True)
-    return out, lambda g: (out * (g - (g * out).sum(axis=axis, keepdims=True)),)
+@rule("softmax", "∂sᵢ/∂aⱼ = sᵢ([i = j] − sⱼ): ∂L/∂a = s ⊙ (g − ⟨g, s⟩)", "s ⊙ (ȧ − ⟨s, ȧ⟩)", ELEMENTARY)
+class softmax:
+    def forward(a, axis=-1):
+        normalise_axis("softmax", axis, a.ndim)
+        e = np.exp(shifted(a, axis))
+        return e / e.sum(axis=axis, keepdims=True)
+
+    def vjp(g, out, a, axis=-1):
+        return (out * (g - (g * out).sum(axis=axis, keepdims=True)),)
+
+    def jvp(da, out, a, axis=-1):
+        return out * (da - (out * da).sum(axis=axis, keepdims=True))
 
 
-@rule("log_softmax", "∂ log sᵢ/∂aⱼ = δᵢⱼ − sⱼ: vjp = g − s·Σg", f"{RULES_CH} § Elementary functions")
-def log_softmax(a, axis=-1):
-    _normalise_axis("log_softmax", axis, a.ndim)
-    shifted = _shifted(a, axis)
-    out = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
-    return out, lambda g: (g - np.exp(out) * g.sum(axis=axis, keepdims=True),)
+@rule("log_softmax", "∂ log sᵢ/∂aⱼ = [i = j] − sⱼ: ∂L/∂a = g − s·Σg", "ȧ − ⟨s, ȧ⟩", ELEMENTARY)
+class log_softmax:
+    def forward(a, axis=-1):
+        normalise_axis("log_softmax", axis, a.ndim)
+        z = shifted(a, axis)
+        return z - np.log(np.exp(z).sum(axis=axis, keepdims=True))
+
+    def vjp(g, out, a, axis=-1):
+        return (g - call(exp, out) * g.sum(axis=axis, keepdims=True),)
+
+    def jvp(da, out, a, axis=-1):
+        return da - (np.exp(out) * da).sum(axis=axis, keepdims=True)
 
 
 # --- Losses --------------------------------------------------------------------------
@@ -292,6 +501,13 @@ def class_labels(op, logits, labels):
             )
         return idx
     if labels.shape == logits.shape:
+        sums = labels.sum(axis=1)
+        if not np.allclose(sums, 1.0, atol=1e-6):
+            # −Σ y log p has gradient p·Σy − y; the rule (and the book) use p − y, true when Σy = 1.
+            row = int(np.argmax(np.abs(sums - 1.0)))
+            raise ShapeError(
+                f"{op}: each row of (N, C) labels must sum to 1 (one-hot or probabilities); row {row} sums to {sums[row]:.4g}"
+            )
         return labels.astype(logits.dtype, copy=False)
     raise ShapeError(
         f"{op}: labels of shape {labels.shape} do not fit logits of shape {logits.shape}; "
@@ -299,38 +515,59 @@ def class_labels(op, logits, labels):
     )
 
 
+def one_hot_rows(logits, labels):
+    """The targets y as (N, C) rows: class indices become one-hot rows."""
+    targets = class_labels("cross_entropy", logits, labels)
+    if targets.ndim == 2:
+        return targets
+    y = np.zeros(logits.shape, dtype=logits.dtype)
+    y[np.arange(len(targets)), targets] = 1.0
+    return y
+
+
 @rule(
     "cross_entropy",
-    "L = −(1/N) Σₙ Σₖ yₙₖ log softmax(z)ₙₖ;  ∂L/∂z = (p − y)/N",
-    f"{RULES_CH} § Elementary functions",
+    "L = −(1/N) Σₙ Σₖ yₙₖ log softmax(z)ₙₖ;  ∂L/∂z = g·(p − y)/N",
+    "⟨p − y, ż⟩/N",
+    ELEMENTARY,
 )
-def cross_entropy(logits, labels):
-    targets = class_labels("cross_entropy", logits, labels)
-    n = logits.shape[0]
-    logp, _ = log_softmax.fn(logits, axis=1)
-    if targets.ndim == 1:  # class indices: y is one-hot, so only the true class's log p counts
-        rows = np.arange(n)
-        out = -logp[rows, targets].sum() / n
+class cross_entropy:
+    def forward(logits, labels):
+        targets = class_labels("cross_entropy", logits, labels)
+        logp = log_softmax.forward(logits, axis=1)
+        if targets.ndim == 1:  # class indices: only the true class's log p counts
+            return np.asarray(-logp[np.arange(len(targets)), targets].sum() / len(logits))
+        return np.asarray(-(targets * logp).sum() / len(logits))
 
-        def vjp(g):
-            p_minus_y = np.exp(logp)
-            p_minus_y[rows, targets] -= 1.0
-            return (g * p_minus_y / n,)
+    def vjp(g, out, logits, labels):
+        y = one_hot_rows(value(logits), labels)
+        return (g * (call(softmax, logits, axis=1) - y) / len(y),)
 
-        return np.asarray(out), vjp
-    out = -(targets * logp).sum() / n
-    return np.asarray(out), lambda g: (g * (np.exp(logp) - targets) / n,)
+    def jvp(dz, out, logits, labels):
+        p_minus_y = softmax.forward(logits, axis=1) - one_hot_rows(logits, labels)
+        return (p_minus_y * dz).sum() / len(logits)
 
 
 @rule(
     "binary_cross_entropy",
-    "L = mean(−y log σ(z) − (1−y) log(1−σ(z)));  ∂L/∂z = (σ(z) − y)/N",
-    f"{RULES_CH} § Elementary functions",
+    "L = mean(−y log σ(z) − (1−y) log(1−σ(z)));  ∂L/∂z = g·(σ(z) − y)/N",
+    "⟨σ(z) − y, ż⟩/N",
+    ELEMENTARY,
 )
-def binary_cross_entropy(logits, targets):
-    if logits.shape != targets.shape:
-        raise ShapeError(f"binary_cross_entropy: logits of shape {logits.shape} and targets of shape {targets.shape} differ")
-    # max(z,0) − z·y + log(1 + e^(−|z|)) is the same loss, written so nothing overflows.
-    out = np.mean(np.maximum(logits, 0) - logits * targets + np.log1p(np.exp(-np.abs(logits))))
-    n = logits.size
-    return np.asarray(out), lambda g: (g * (stable_sigmoid(logits) - targets) / n,)
+class binary_cross_entropy:
+    def forward(logits, targets):
+        if logits.shape != targets.shape:
+            raise ShapeError(
+                f"binary_cross_entropy: logits of shape {logits.shape} and targets of shape {targets.shape} differ"
+            )
+        # max(z,0) − z·y + log(1 + e^(−|z|)) is the same loss, written so nothing overflows.
+        return np.asarray(np.mean(np.maximum(logits, 0) - logits * targets + np.log1p(np.exp(-np.abs(logits)))))
+
+    def vjp(g, out, logits, targets):
+        return (g * (call(sigmoid, logits) - targets) / targets.size,)
+
+    def jvp(dz, out, logits, targets):
+        return ((expit(logits) - targets) * dz).sum() / targets.size
+
+
+from . import tensor  # noqa: E402  (last: tensor imports this module; call() needs Tensor)

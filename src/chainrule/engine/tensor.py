@@ -1,8 +1,10 @@
 """The Tensor: a numpy array that remembers how it was computed.
 
 Every operation on Tensors goes through ``apply``: it runs the derivative rule's forward
-(``rules.py``) and keeps the rule's vector-Jacobian product, so that ``backward()``
-(``backprop.py``) can run the chain rule from the loss back to every input.
+(``rules.py``) and records the rule and its inputs, so that ``backward()`` (``backprop.py``)
+can run the chain rule from the loss back to every input. Inside ``chainrule.jvp``
+(``forward.py``) a Tensor also carries a tangent, and ``apply`` pushes it through the rule's
+forward-mode derivative as the value is computed.
 """
 
 import numpy as np
@@ -34,7 +36,7 @@ def _describe(value):
 class Tensor:
     """A numpy array with a gradient: ``.data`` holds the value, ``.grad`` dL/d(this)."""
 
-    __slots__ = ("data", "grad", "name", "op", "requires_grad", "_parents", "_vjp")
+    __slots__ = ("data", "grad", "name", "op", "requires_grad", "tangent", "_parents", "_rule", "_params")
     # Make numpy hand ``ndarray + Tensor`` to Tensor.__radd__ instead of looping itself.
     __array_ufunc__ = None
 
@@ -46,8 +48,10 @@ class Tensor:
         # False for plain numbers and arrays used in an operation (data, constants):
         # backward computes no gradient for them, e.g. no ∂L/∂X for the input batch.
         self.requires_grad = requires_grad
+        self.tangent = None  # d(this) along the direction given to chainrule.jvp
         self._parents = ()
-        self._vjp = None
+        self._rule = None  # the rule that made this tensor, and its parameters (axis, ...)
+        self._params = {}
 
     # --- basics ---------------------------------------------------------------------
 
@@ -167,11 +171,15 @@ def _constant(value, where):
     return Tensor(arr, name=f"{arr.item():g}" if arr.size == 1 else "const", requires_grad=False)
 
 
+# How many chainrule.jvp calls are running: while one is, apply also pushes tangents.
+FORWARD_MODE = [0]
+
+
 def apply(rule, *inputs, **params):
     """Run ``rule`` on the inputs' arrays and record it, so backward can call its vjp."""
     parents = tuple([x if isinstance(x, Tensor) else _constant(x, rule.name) for x in inputs])
     arrays = [p.data for p in parents]
-    data, vjp = rule.fn(*arrays, **params)
+    data = rule.forward(*arrays, **params)
     if anomaly.enabled():
         anomaly.check_forward(rule.name, arrays, data)
     out = Tensor.__new__(Tensor)
@@ -180,6 +188,13 @@ def apply(rule, *inputs, **params):
     out.name = None
     out.op = rule.name
     out.requires_grad = any([p.requires_grad for p in parents])
+    out.tangent = None
     out._parents = parents
-    out._vjp = vjp
+    out._rule = rule
+    out._params = params
+    if FORWARD_MODE[0] and any([p.tangent is not None for p in parents]):
+        # Forward mode: an input without a tangent does not move (its tangent is 0).
+        tangents = [np.zeros_like(p.data) if p.tangent is None else p.tangent for p in parents]
+        out.tangent = np.asarray(rule.jvp(*tangents, out.data, *arrays, **params), dtype=out.data.dtype)
+        out.tangent = np.broadcast_to(out.tangent, out.shape) if out.tangent.shape != out.shape else out.tangent
     return out

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .backprop import backpropagate, topological_order
+from .backprop import backpropagate, topological_order, vjp
 from .broadcast import unbroadcast
 
 # Jacobians larger than this many entries are not formed (they are only for reading).
@@ -43,7 +43,7 @@ def local_jacobian(node, index):
     for i in range(node.size):
         unit = np.zeros(node.size, dtype=node.dtype)
         unit[i] = 1.0
-        grad = node._vjp(unit.reshape(node.shape))[index]
+        grad = vjp(node, unit.reshape(node.shape))[index]
         grad = grad() if callable(grad) else grad
         rows.append(np.zeros(parent.shape) if grad is None else unbroadcast(grad, parent.shape))
     jac = np.array(rows)
