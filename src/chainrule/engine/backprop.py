@@ -14,18 +14,18 @@ from .errors import ShapeError
 
 def topological_order(root):
     """Every tensor ``root`` depends on, each listed after all of its inputs."""
-    order, seen = [], set()
-    stack = [(root, False)]
+    order, seen = [], {id(root)}
+    stack = [(root, iter(root._parents))]
     while stack:
-        node, inputs_done = stack.pop()
-        if inputs_done:
+        node, parents = stack[-1]
+        for parent in parents:  # go down to the first input not yet listed
+            if id(parent) not in seen:
+                seen.add(id(parent))
+                stack.append((parent, iter(parent._parents)))
+                break
+        else:  # all of node's inputs are listed: node comes next
+            stack.pop()
             order.append(node)
-            continue
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        stack.append((node, True))
-        stack.extend((p, False) for p in node._parents if id(p) not in seen)
     return order
 
 
@@ -57,15 +57,20 @@ def backpropagate(root, grad=None, on_edge=None):
         g = grads.pop(id(node), None)
         if g is None:  # no path carried a gradient here (e.g. only through labels)
             g = np.zeros_like(node.data)
-        node.grad = _own(g, node.dtype, handed_out)
-        if node._rule is None:
+        node.grad = _own(g, node.data.dtype, handed_out)
+        rule = node._rule
+        if rule is None:
             continue
-        for index, (parent, contribution) in enumerate(zip(node._parents, vjp(node, g), strict=True)):
+        parents = node._parents
+        contributions = rule.vjp(g, node.data, *[p.data for p in parents], **node._params, **node._saved)
+        for index, parent in enumerate(parents):
+            contribution = contributions[index]
             if contribution is None or not parent.requires_grad:
                 continue
             if callable(contribution):  # a rule may defer costly work until it is needed
                 contribution = contribution()
-            contribution = unbroadcast(contribution, parent.shape)
+            if contribution.shape != parent.data.shape:
+                contribution = unbroadcast(contribution, parent.data.shape)
             if checking:
                 anomaly.check_backward(node.op, index, g, contribution)
             key = id(parent)
@@ -79,13 +84,13 @@ def backpropagate(root, grad=None, on_edge=None):
 def vjp(node, g):
     """The rule that made ``node`` applied backward, on arrays: one ∂L/∂input per input
     (None, or a function that computes it when called, for inputs that may not need it)."""
-    return node._rule.vjp(g, node.data, *[p.data for p in node._parents], **node._params)
+    return node._rule.vjp(g, node.data, *[p.data for p in node._parents], **node._params, **node._saved)
 
 
 def _own(g, dtype, handed_out):
     """``g`` as this tensor's own writable array: copied only if it is a read-only view
     (broadcast_to) or already the .grad of another tensor (add passes g on unchanged)."""
-    if g.dtype != dtype or not g.flags.writeable or id(g) in handed_out:
+    if g.dtype != dtype or id(g) in handed_out or not g.flags.writeable:
         g = np.array(g, dtype=dtype)
     handed_out.add(id(g))
     return g

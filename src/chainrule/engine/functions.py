@@ -31,7 +31,8 @@ def _labels(labels, where):
 
 def cross_entropy(logits, labels):
     """Mean softmax cross-entropy of (N, C) ``logits``; labels as (N,) ints or (N, C) one-hot."""
-    return apply(rules.cross_entropy, _tensor(logits, "cross_entropy"), labels=_labels(labels, "cross_entropy"))
+    logits = _tensor(logits, "cross_entropy")
+    return apply(rules.cross_entropy, logits, labels=rules.class_labels("cross_entropy", logits.data, _labels(labels, "cross_entropy")))
 
 
 def binary_cross_entropy(logits, targets):

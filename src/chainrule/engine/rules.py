@@ -41,6 +41,7 @@ class Rule:
     vjp: Callable
     jvp: Callable
     second_order: str = ""  # a note where the second derivative needs one
+    saves: bool = False  # forward returns (value, {name: array}) kept for vjp, as in JAX's custom_vjp
     body: type | None = field(default=None, repr=False)  # the class the three were written in
 
     def __call__(self, *args, **params):
@@ -56,11 +57,13 @@ RULES: dict[str, Rule] = {}
 RULES_CH = "Chapter 2, Derivative rules"
 
 
-def rule(name, vjp, jvp, section=RULES_CH, second_order=""):
-    """Register the class body's forward, vjp and jvp as the rule for operation ``name``."""
+def rule(name, vjp, jvp, section=RULES_CH, second_order="", saves=False):
+    """Register the class body's forward, vjp and jvp as the rule for operation ``name``.
+    With ``saves``, forward returns its value and a dict of arrays that vjp receives as
+    keywords on the fast path (on Tensors vjp gets none and recomputes them, recorded)."""
 
     def register(body):
-        RULES[name] = Rule(name, vjp, jvp, section, body.forward, body.vjp, body.jvp, second_order, body)
+        RULES[name] = Rule(name, vjp, jvp, section, body.forward, body.vjp, body.jvp, second_order, saves, body)
         return RULES[name]
 
     return register
@@ -76,7 +79,7 @@ def call(rule, *args, **params):
     when the backward pass runs on Tensors (to be differentiated again)."""
     if any(isinstance(a, tensor.Tensor) for a in args):
         return tensor.apply(rule, *args, **params)
-    return rule.forward(*args, **params)
+    return rule.forward(*args, **params)[0] if rule.saves else rule.forward(*args, **params)
 
 
 def value(x):
@@ -249,6 +252,8 @@ class matmul:
 def normalise_axis(op, axis, ndim):
     if axis is None:
         return tuple(range(ndim))
+    if type(axis) is int and -ndim <= axis < ndim:  # the common case, checked first
+        return (axis % ndim,)
     axes = (axis,) if np.isscalar(axis) else tuple(axis)
     for ax in axes:
         if not -ndim <= ax < max(ndim, 1):
@@ -459,7 +464,8 @@ class softmax:
     def forward(a, axis=-1):
         normalise_axis("softmax", axis, a.ndim)
         e = np.exp(shifted(a, axis))
-        return e / e.sum(axis=axis, keepdims=True)
+        e /= e.sum(axis=axis, keepdims=True)
+        return e
 
     def vjp(g, out, a, axis=-1):
         return (out * (g - (g * out).sum(axis=axis, keepdims=True)),)
@@ -515,13 +521,12 @@ def class_labels(op, logits, labels):
     )
 
 
-def one_hot_rows(logits, labels):
-    """The targets y as (N, C) rows: class indices become one-hot rows."""
-    targets = class_labels("cross_entropy", logits, labels)
-    if targets.ndim == 2:
-        return targets
-    y = np.zeros(logits.shape, dtype=logits.dtype)
-    y[np.arange(len(targets)), targets] = 1.0
+def one_hot(labels, shape, dtype):
+    """Class indices (N,) as one-hot rows (N, C); rows (N, C) as they are."""
+    if labels.ndim == 2:
+        return labels
+    y = np.zeros(shape, dtype=dtype)
+    y[np.arange(len(labels)), labels] = 1.0
     return y
 
 
@@ -530,21 +535,29 @@ def one_hot_rows(logits, labels):
     "L = −(1/N) Σₙ Σₖ yₙₖ log softmax(z)ₙₖ;  ∂L/∂z = g·(p − y)/N",
     "⟨p − y, ż⟩/N",
     ELEMENTARY,
+    saves=True,
 )
 class cross_entropy:
-    def forward(logits, labels):
-        targets = class_labels("cross_entropy", logits, labels)
-        logp = log_softmax.forward(logits, axis=1)
-        if targets.ndim == 1:  # class indices: only the true class's log p counts
-            return np.asarray(-logp[np.arange(len(targets)), targets].sum() / len(logits))
-        return np.asarray(-(targets * logp).sum() / len(logits))
+    """``labels``: int64 class indices (N,) or rows (N, C) summing to 1, as ``class_labels``
+    returns them (``functions.cross_entropy`` checks them once, before the rule runs)."""
 
-    def vjp(g, out, logits, labels):
-        y = one_hot_rows(value(logits), labels)
-        return (g * (call(softmax, logits, axis=1) - y) / len(y),)
+    def forward(logits, labels):
+        z = shifted(logits, 1)
+        e = np.exp(z)
+        total = e.sum(axis=1)
+        log_p = z - np.log(total)[:, None]
+        if labels.ndim == 1:  # class indices: only the true class's log p counts
+            loss = -log_p[np.arange(len(z)), labels].sum() / len(z)
+        else:
+            loss = -(labels * log_p).sum() / len(z)
+        return np.asarray(loss), {"p": e / total[:, None]}  # p, the softmax, kept for vjp
+
+    def vjp(g, out, logits, labels, p=None):
+        p = call(softmax, logits, axis=1) if p is None else p
+        return (g * (p - one_hot(labels, logits.shape, logits.dtype)) / len(labels),)
 
     def jvp(dz, out, logits, labels):
-        p_minus_y = softmax.forward(logits, axis=1) - one_hot_rows(logits, labels)
+        p_minus_y = softmax.forward(logits, axis=1) - one_hot(labels, logits.shape, logits.dtype)
         return (p_minus_y * dz).sum() / len(logits)
 
 

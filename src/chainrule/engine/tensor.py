@@ -36,7 +36,7 @@ def _describe(value):
 class Tensor:
     """A numpy array with a gradient: ``.data`` holds the value, ``.grad`` dL/d(this)."""
 
-    __slots__ = ("data", "grad", "name", "op", "requires_grad", "tangent", "_parents", "_rule", "_params")
+    __slots__ = ("data", "grad", "name", "op", "requires_grad", "tangent", "_parents", "_rule", "_params", "_saved")
     # Make numpy hand ``ndarray + Tensor`` to Tensor.__radd__ instead of looping itself.
     __array_ufunc__ = None
 
@@ -52,6 +52,7 @@ class Tensor:
         self._parents = ()
         self._rule = None  # the rule that made this tensor, and its parameters (axis, ...)
         self._params = {}
+        self._saved = NOTHING  # arrays the rule's forward kept for its vjp (rules.py, saves=True)
 
     # --- basics ---------------------------------------------------------------------
 
@@ -173,13 +174,17 @@ def _constant(value, where):
 
 # How many chainrule.jvp calls are running: while one is, apply also pushes tangents.
 FORWARD_MODE = [0]
+NOTHING = {}  # shared, never written: most rules keep nothing for their vjp
 
 
 def apply(rule, *inputs, **params):
     """Run ``rule`` on the inputs' arrays and record it, so backward can call its vjp."""
-    parents = tuple([x if isinstance(x, Tensor) else _constant(x, rule.name) for x in inputs])
+    parents = tuple([x if type(x) is Tensor or isinstance(x, Tensor) else _constant(x, rule.name) for x in inputs])
     arrays = [p.data for p in parents]
     data = rule.forward(*arrays, **params)
+    saved = NOTHING
+    if rule.saves:
+        data, saved = data
     if anomaly.enabled():
         anomaly.check_forward(rule.name, arrays, data)
     out = Tensor.__new__(Tensor)
@@ -192,6 +197,7 @@ def apply(rule, *inputs, **params):
     out._parents = parents
     out._rule = rule
     out._params = params
+    out._saved = saved
     if FORWARD_MODE[0] and any([p.tangent is not None for p in parents]):
         # Forward mode: an input without a tangent does not move (its tangent is 0).
         tangents = [np.zeros_like(p.data) if p.tangent is None else p.tangent for p in parents]
