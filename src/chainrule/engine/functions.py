@@ -32,7 +32,8 @@ def _labels(labels, where):
 def cross_entropy(logits, labels):
     """Mean softmax cross-entropy of (N, C) ``logits``; labels as (N,) ints or (N, C) one-hot."""
     logits = _tensor(logits, "cross_entropy")
-    return apply(rules.cross_entropy, logits, labels=rules.class_labels("cross_entropy", logits.data, _labels(labels, "cross_entropy")))
+    labels = rules.class_labels("cross_entropy", logits.data, _labels(labels, "cross_entropy"))
+    return apply(rules.cross_entropy, logits, labels=labels)
 
 
 def binary_cross_entropy(logits, targets):
