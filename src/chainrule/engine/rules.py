@@ -459,7 +459,7 @@ def shifted(a, axis):
     return a - a.max(axis=axis, keepdims=True)
 
 
-@rule("softmax", "∂sᵢ/∂aⱼ = sᵢ([i = j] − sⱼ): ∂L/∂a = s ⊙ (g − ⟨g, s⟩)", "s ⊙ (ȧ − ⟨s, ȧ⟩)", ELEMENTARY)
+@rule("softmax", "∂pᵢ/∂aⱼ = pᵢ([i = j] − pⱼ): ∂L/∂a = p ⊙ (g − ⟨g, p⟩)", "p ⊙ (ȧ − ⟨p, ȧ⟩)", ELEMENTARY)
 class softmax:
     def forward(a, axis=-1):
         normalise_axis("softmax", axis, a.ndim)
@@ -474,7 +474,7 @@ class softmax:
         return out * (da - (out * da).sum(axis=axis, keepdims=True))
 
 
-@rule("log_softmax", "∂ log sᵢ/∂aⱼ = [i = j] − sⱼ: ∂L/∂a = g − s·Σg", "ȧ − ⟨s, ȧ⟩", ELEMENTARY)
+@rule("log_softmax", "∂ log pᵢ/∂aⱼ = [i = j] − pⱼ: ∂L/∂a = g − p·Σg", "ȧ − ⟨p, ȧ⟩", ELEMENTARY)
 class log_softmax:
     def forward(a, axis=-1):
         normalise_axis("log_softmax", axis, a.ndim)
