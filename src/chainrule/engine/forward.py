@@ -16,13 +16,14 @@ from .tensor import FORWARD_MODE, Tensor, to_array
 
 
 def _as_tuple(x):
-    return tuple(x) if isinstance(x, (tuple, list)) else (x,)
+    """Several primals come as a tuple; anything else (a list of numbers too) is one array."""
+    return x if isinstance(x, tuple) else (x,)
 
 
 def jvp(f, primals, tangents):
     """``(f(*primals), J·tangents)``: f's outputs and their forward-mode derivatives along
     ``tangents`` (one per primal, of the same shape), as numpy arrays. ``f`` takes and returns
-    Tensors (a Tensor or a tuple of them); a single primal may be given without a tuple."""
+    Tensors (a Tensor or a tuple of them). Several primals are a tuple; one may come bare."""
     if FORWARD_MODE[0]:
         raise InputError("jvp: a jvp inside another jvp is not supported (the two directions' tangents would mix)")
     primals, tangents = _as_tuple(primals), _as_tuple(tangents)
@@ -43,9 +44,9 @@ def jvp(f, primals, tangents):
         FORWARD_MODE[0] -= 1
         for t in inputs:
             t.tangent = None
-    outs = _as_tuple(out)
+    outs = out if isinstance(out, tuple) else (out,)
     values = tuple(o.data for o in outs)
     slopes = tuple(np.zeros_like(o.data) if o.tangent is None else np.array(o.tangent) for o in outs)
     for o in outs:
         o.tangent = None
-    return (values, slopes) if isinstance(out, (tuple, list)) else (values[0], slopes[0])
+    return (values, slopes) if isinstance(out, tuple) else (values[0], slopes[0])
