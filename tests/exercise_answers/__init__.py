@@ -23,6 +23,7 @@ MODULES = (
     "activations",
     "tensorflow",
     "gradient_problems",
+    "curvature",
     "outlook",
 )
 

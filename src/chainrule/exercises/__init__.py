@@ -11,6 +11,7 @@ The result shows as a short report (HTML in Jupyter, text elsewhere) and is retu
 from . import (  # noqa: F401  (each module registers its exercises)
     activations,
     backprop,
+    curvature,
     derivative_rules,
     gradient_descent,
     gradient_problems,

@@ -1,0 +1,305 @@
+"""Exercises of chapter 8, Curvature.
+
+Feedback policy (see core.py): a diagnosis says what is wrong and where to look in
+chapter 8; the formula itself is only in the hint, shown with ``check(..., hint=True)``.
+"""
+
+import numpy as np
+
+from ..language import tr
+from .core import exercise, matches, say, softmax
+
+CHAPTER = "curvature"
+FORWARD = tr("chapter 8, “Forward mode: Jacobian-vector products”", "第 8 章“正向模式：雅可比向量积”")
+SOFTMAX = tr("chapter 5, “Softmax: a Jacobian, not a list of derivatives”", "第 5 章“softmax：是雅可比矩阵，而不是一串导数”")
+HVP = tr("chapter 8, “Hessian-vector products”", "第 8 章“海森向量积”")
+NEWTON = tr("chapter 8, “Newton's method”", "第 8 章“牛顿法”")
+HESSIAN = tr("chapter 8, “The Hessian at a stationary point”", "第 8 章“驻点处的海森矩阵”")
+
+
+# --- the JVP of softmax --------------------------------------------------------------------
+
+
+def _jvp_cases(rng):
+    return [(rng.normal(0, s, size=shape), rng.normal(size=shape)) for shape, s in [((5,), 1.0), ((2, 4), 2.0), ((3, 6), 0.5)]]
+
+
+def _jvp_mistakes(got, expected, args, i):
+    z, v = args
+    p = softmax(z)
+    if matches(got, p * (1 - p) * v):
+        return say(
+            tr(
+                f"that uses only the diagonal of the softmax Jacobian (each p_i depends on every z_j); see {SOFTMAX.en}",
+                f"这里只用了 softmax 雅可比矩阵的对角线（每个 p_i 都依赖于所有 z_j）；参见{SOFTMAX.zh}",
+            ),
+            tr("the off-diagonal entries −p_i p_j contribute too", "非对角元 −p_i p_j 也有贡献"),
+        )
+    if matches(got, p * v):
+        return say(
+            tr(
+                f"the term that couples the outputs is missing: raising one z_j lowers every other p_i; see {FORWARD.en}",
+                f"缺少把各输出耦合起来的那一项：增大某个 z_j 会使其余所有 p_i 变小；参见{FORWARD.zh}",
+            ),
+            tr("the probabilities sum to 1, so their tangents must sum to 0", "概率之和为 1，所以它们的切向量之和必须为 0"),
+        )
+    if matches(got, p * (v - v.sum(axis=-1, keepdims=True))):
+        return say(
+            tr(
+                f"the subtracted term should weight each v_j by its probability p_j; see {FORWARD.en}",
+                f"减去的那一项应当用概率 p_j 给每个 v_j 加权；参见{FORWARD.zh}",
+            ),
+            tr("Σ_j p_j v_j, not Σ_j v_j", "是 Σ_j p_j v_j，而不是 Σ_j v_j"),
+        )
+    if z.ndim == 2 and matches(got, p * (v - (p * v).sum())):
+        return say(
+            tr(
+                f"the sum runs over the whole array; each row (one example) has its own softmax; see {FORWARD.en}",
+                f"求和跨越了整个数组；每一行（一个样本）各有自己的 softmax；参见{FORWARD.zh}",
+            ),
+            tr("sum along the last axis, keeping its dimension", "沿最后一个轴求和，并保留该维度"),
+        )
+    return None
+
+
+@exercise(
+    id="curvature.softmax_jvp",
+    chapter=CHAPTER,
+    title=tr("Forward mode: the JVP of softmax", "正向模式：softmax 的雅可比向量积"),
+    signature="softmax_jvp(z, v)",
+    outputs=(tr("tangent of p", "p 的切向量"),),
+    cases=_jvp_cases,
+    diagnoses=(_jvp_mistakes,),
+    section=FORWARD,
+)
+def softmax_jvp(z, v):
+    p = softmax(z)
+    return p * (v - (p * v).sum(axis=-1, keepdims=True))
+
+
+# --- an HVP by central differences of gradients ------------------------------------------------
+
+
+def _test_function(rng, n):
+    """∇f and the exact Hessian of f(x) = ½ xᵀAx + Σ c_i cos(x_i) (not a quadratic)."""
+    B = rng.normal(size=(n, n))
+    A, c = B @ B.T / n, rng.uniform(0.5, 2.0, size=n)
+
+    def grad(x):
+        return A @ x - c * np.sin(x)
+
+    grad.hessian = lambda x: A - np.diag(c * np.cos(x))  # for the diagnoses only
+    return grad
+
+
+def _hvp_cases(rng):
+    return [
+        (_test_function(rng, n), rng.normal(size=n), rng.normal(size=n), eps)
+        for n, eps in [(3, 1e-2), (5, 1e-3), (1, 1e-2), (4, 1e-4)]
+    ]
+
+
+def _hvp_mistakes(got, expected, args, i):
+    grad, x, v, eps = args
+    if matches(got, (grad(x + eps * v) - grad(x)) / eps):
+        return say(
+            tr(
+                f"that is a one-sided (forward) difference, whose error shrinks only like ε; see {HVP.en}",
+                f"这是单侧（前向）差分，其误差只按 ε 的速度减小；参见{HVP.zh}",
+            ),
+            tr("step both ways from x, by +εv and by −εv", "从 x 出发向两个方向各走一步：+εv 和 −εv"),
+        )
+    if matches(got, (grad(x + eps * v) - grad(x - eps * v)) / eps):
+        return say(
+            tr(
+                f"the two gradients are 2ε apart along v, not ε: it is twice the reference; see {HVP.en}",
+                f"两个梯度沿 v 相距 2ε，而不是 ε：结果是参考答案的两倍；参见{HVP.zh}",
+            ),
+            tr("divide by the distance between the two points", "除以两点之间的距离"),
+        )
+    if matches(got, grad(x + eps * v) - grad(x - eps * v)):
+        return say(
+            tr(
+                f"a difference of gradients is not yet a derivative: divide by the step; see {HVP.en}",
+                f"梯度之差还不是导数：还要除以步长；参见{HVP.zh}",
+            )
+        )
+    if x.size > 1 and matches(got, (grad(x + eps) - grad(x - eps)) / (2 * eps)):
+        return say(
+            tr(
+                f"that shifts every coordinate by ε; the step must go along the direction v; see {HVP.en}",
+                f"这是把每个坐标都移动了 ε；步子必须沿方向 v 迈出；参见{HVP.zh}",
+            ),
+            tr("H v is the derivative of ∇f(x + tv) with respect to t", "H v 是 ∇f(x + tv) 对 t 的导数"),
+        )
+    if eps >= 1e-3 and matches(got, grad.hessian(x) @ v):
+        return say(
+            tr(
+                f"that is the exact H v; this exercise asks for the central difference with the given eps; see {HVP.en}",
+                f"这是精确的 H v；本题要求用给定的 eps 做中心差分；参见{HVP.zh}",
+            )
+        )
+    return None
+
+
+@exercise(
+    id="curvature.hvp_central",
+    chapter=CHAPTER,
+    title=tr("A Hessian-vector product by central differences", "用中心差分计算海森向量积"),
+    signature="hvp_central(grad, x, v, eps)",
+    outputs=("H v",),
+    cases=_hvp_cases,
+    diagnoses=(_hvp_mistakes,),
+    section=HVP,
+)
+def hvp_central(grad, x, v, eps):
+    return (grad(x + eps * v) - grad(x - eps * v)) / (2 * eps)
+
+
+# --- one Newton step ---------------------------------------------------------------------------
+
+
+def _symmetric(rng, n, definite):
+    Q, _ = np.linalg.qr(rng.normal(size=(n, n)))
+    lam = rng.uniform(0.5, 5.0, size=n)
+    if not definite and n > 1:
+        lam[0] = -lam[0]  # one direction of negative curvature: a saddle
+    return Q @ np.diag(lam) @ Q.T
+
+
+def _newton_cases(rng):
+    return [
+        (rng.normal(size=n), rng.normal(size=n), _symmetric(rng, n, definite))
+        for n, definite in [(1, True), (3, True), (4, False), (2, False)]
+    ]
+
+
+def _newton_mistakes(got, expected, args, i):
+    x, grad, hess = args
+    if matches(got, x - hess @ grad):
+        return say(
+            tr(
+                f"that multiplies the gradient by the Hessian; Newton's step undoes the curvature instead; see {NEWTON.en}",
+                f"这是用海森矩阵去乘梯度；牛顿步应当抵消曲率，而不是乘上它；参见{NEWTON.zh}",
+            ),
+            tr("solve H Δ = ∇L for the step (np.linalg.solve)", "解线性方程 H Δ = ∇L 得到步长（np.linalg.solve）"),
+        )
+    if x.size > 1 and matches(got, x - grad / np.diag(hess)):
+        return say(
+            tr(
+                f"that divides by the diagonal of H only; the off-diagonal curvature matters too; see {NEWTON.en}",
+                f"这里只除以了 H 的对角线；非对角的曲率同样要考虑；参见{NEWTON.zh}",
+            ),
+            tr("use the whole matrix H", "要用整个矩阵 H"),
+        )
+    if matches(got, x - grad):
+        return say(
+            tr(
+                f"that is a gradient step with η = 1; the Hessian is not used; see {NEWTON.en}",
+                f"这是 η = 1 的梯度下降步，没有用到海森矩阵；参见{NEWTON.zh}",
+            )
+        )
+    if matches(got, x + np.linalg.solve(hess, grad)):
+        return say(
+            tr(
+                "the sign of the step is flipped: it moves away from the stationary point of the quadratic model; "
+                f"see {NEWTON.en}",
+                f"步长的符号反了：它远离了二次模型的驻点；参见{NEWTON.zh}",
+            ),
+            tr("set the model's gradient ∇L + H Δ to zero and solve for Δ", "令模型的梯度 ∇L + H Δ 为零，解出 Δ"),
+        )
+    if matches(got, -np.linalg.solve(hess, grad)):
+        return say(
+            tr(
+                f"that is only the step Δ; return the new point x + Δ; see {NEWTON.en}",
+                f"这只是步长 Δ；请返回新的点 x + Δ；参见{NEWTON.zh}",
+            )
+        )
+    return None
+
+
+@exercise(
+    id="curvature.newton_step",
+    chapter=CHAPTER,
+    title=tr("One step of Newton's method", "牛顿法的一步"),
+    signature="newton_step(x, grad, hess)",
+    outputs=(tr("new x", "新的 x"),),
+    cases=_newton_cases,
+    diagnoses=(_newton_mistakes,),
+    section=NEWTON,
+)
+def newton_step(x, grad, hess):
+    return x - np.linalg.solve(hess, grad)
+
+
+# --- derivation: the Hessian of cross-entropy with respect to the logits, times V ---------------
+
+
+def _ce_cases(rng):
+    cases = []
+    for N, C, s in [(4, 3, 1.0), (2, 5, 2.0), (6, 4, 0.5)]:
+        cases.append((rng.normal(0, s, size=(N, C)), rng.integers(0, C, size=N), rng.normal(size=(N, C))))
+    return cases
+
+
+def _ce_mistakes(got, expected, args, i):
+    Z, y, V = args
+    N = Z.shape[0]
+    P = softmax(Z)
+    Y = np.eye(Z.shape[1])[y]
+    if matches(got, (P - Y) / N):
+        return say(
+            tr(
+                f"that is the gradient ∂L/∂Z, a first derivative; differentiate it once more, along V; see {HESSIAN.en}",
+                f"这是梯度 ∂L/∂Z，只是一阶导数；还要沿 V 再求一次导；参见{HESSIAN.zh}",
+            ),
+            tr("which part of the gradient p − y depends on Z?", "梯度 p − y 中哪一部分依赖于 Z？"),
+        )
+    if matches(got, P * (1 - P) * V / N):
+        return say(
+            tr(
+                f"that keeps only the diagonal of the softmax Jacobian; see {SOFTMAX.en}",
+                f"这里只保留了 softmax 雅可比矩阵的对角线；参见{SOFTMAX.zh}",
+            ),
+            tr("each p_i depends on every logit of its row", "每个 p_i 都依赖于它那一行的所有 logit"),
+        )
+    if matches(got, P * V / N):
+        return say(
+            tr(
+                f"the term that couples the classes is missing; see {FORWARD.en}",
+                f"缺少把各类别耦合起来的那一项；参见{FORWARD.zh}",
+            ),
+            tr("the probabilities of a row sum to 1", "每一行的概率之和为 1"),
+        )
+    if N > 1 and matches(got, (P * V - P * (P * V).sum(axis=0, keepdims=True)) / N):
+        return say(
+            tr(
+                "the sum runs over the batch (axis 0); the classes of one example (axis 1) are coupled, "
+                f"the examples are not; see {HESSIAN.en}",
+                f"求和沿着批量（轴 0）进行了；耦合的是同一样本的各个类别（轴 1），不同样本之间并不耦合；参见{HESSIAN.zh}",
+            )
+        )
+    if matches(got, (P - Y) * V / N):
+        return say(
+            tr(
+                f"the labels do not enter the second derivative: y is a constant in p − y; see {HESSIAN.en}",
+                f"标签不会出现在二阶导数中：在 p − y 里 y 是常数；参见{HESSIAN.zh}",
+            )
+        )
+    return None
+
+
+@exercise(
+    id="curvature.ce_logits_hvp",
+    chapter=CHAPTER,
+    title=tr("The Hessian of cross-entropy in the logits, times V (derivation)", "交叉熵对 logits 的海森矩阵乘以 V（推导）"),
+    signature="ce_logits_hvp(Z, y, V)",
+    outputs=(tr("∇²L · V", "∇²L · V"),),
+    cases=_ce_cases,
+    diagnoses=(_ce_mistakes,),
+    section=HESSIAN,
+    batch="Z",
+)
+def ce_logits_hvp(Z, y, V):
+    P = softmax(Z)
+    return (P * V - P * (P * V).sum(axis=1, keepdims=True)) / len(Z)

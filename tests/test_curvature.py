@@ -1,0 +1,128 @@
+"""chainrule.models.curvature (chapter 8) against closed forms and finite differences."""
+
+import numpy as np
+import pytest
+
+import chainrule as cr
+from chainrule import nn
+from chainrule.models import curvature as cv
+
+
+def small_problem(seed=0, n=5, h=4, C=3, N=7):
+    rng = np.random.default_rng(seed)
+    net = cv.FlatMLP(n, h, C)
+    X, y = rng.normal(size=(N, n)), rng.integers(0, C, size=N)
+    return net, net.loss_fn(X, y), net.init(seed), X, y
+
+
+def test_flat_parameters_round_trip_and_give_the_networks_loss_and_gradient():
+    net, f, theta, X, y = small_problem()
+    assert net.size == 5 * 4 + 4 + 4 * 3 + 3 and theta.shape == (net.size,)
+    assert cv.FlatMLP().size == 2410  # the digits network, 64-32-10
+    params = net.unflatten(theta)
+    np.testing.assert_array_equal(net.flatten(params), theta)
+    loss = nn.loss(params, X, y)
+    loss.backward()
+    value, grad = cv.value_and_grad(f, theta)
+    assert value == pytest.approx(loss.item(), rel=1e-12)
+    np.testing.assert_allclose(grad, net.flatten({k: p.grad for k, p in params.items()}), rtol=1e-10, atol=1e-14)
+
+
+def test_the_gradient_of_the_flat_loss_matches_central_differences():
+    net, f, theta, _, _ = small_problem(1)
+    numeric = np.ravel(cr.numerical_gradient(lambda t: f(cr.Tensor(t)).item(), theta))
+    np.testing.assert_allclose(cv.gradient(f, theta), numeric, rtol=1e-5, atol=1e-8)
+
+
+def test_hvp_central_is_exact_on_a_quadratic_and_second_order_accurate_otherwise():
+    rng = np.random.default_rng(2)
+    B = rng.normal(size=(4, 4))
+    A = B @ B.T
+
+    def quadratic(t):
+        return 0.5 * (t * (A @ t)).sum()
+
+    x, v = rng.normal(size=4), rng.normal(size=4)
+    np.testing.assert_allclose(cv.hvp_central(quadratic, x, v, eps=1e-2), A @ v, rtol=1e-9)
+
+    def quartic(t):  # Hessian diag(3 t²)
+        return 0.25 * (t**4).sum()
+
+    exact = 3 * x**2 * v
+    errors = [np.abs(cv.hvp_central(quartic, x, v, eps=e) - exact).max() for e in (1e-1, 1e-2)]
+    assert errors[1] < errors[0] / 50  # O(ε²): ten times smaller step, ~100 times smaller error
+
+
+def test_the_engines_hvp_on_the_network_matches_differences_of_gradients_and_is_symmetric():
+    net, f, theta, _, _ = small_problem(3)
+    rng = np.random.default_rng(3)
+    u, v = rng.normal(size=net.size), rng.normal(size=net.size)
+    Hv = cv.exact_hvp(f, theta)(v)
+    np.testing.assert_allclose(Hv, cv.hvp_central(f, theta, v, eps=1e-5), rtol=1e-5, atol=1e-7)
+    Hu = cv.exact_hvp(f, theta)(u)
+    assert u @ Hv == pytest.approx(v @ Hu, rel=1e-9)  # uᵀHv = vᵀHu
+
+
+def test_power_iteration_finds_the_eigenvalue_of_largest_magnitude():
+    rng = np.random.default_rng(4)
+    Q, _ = np.linalg.qr(rng.normal(size=(6, 6)))
+    for lam in ([5.0, 2.0, 1.0, 0.5, -0.3, 0.1], [1.0, 2.0, -7.0, 0.5, 3.0, 0.2]):
+        H = Q @ np.diag(lam) @ Q.T
+        result = cv.power_iteration(lambda v, H=H: H @ v, rng.normal(size=6), iters=500, tol=1e-12)
+        largest = max(lam, key=abs)
+        assert result.eigenvalue == pytest.approx(largest, rel=1e-8)
+        np.testing.assert_allclose(H @ result.vector, largest * result.vector, atol=1e-5)
+        assert result.products == len(result.history) <= 500
+
+
+def test_power_iteration_on_hvps_gives_the_top_eigenvalue_of_the_networks_hessian():
+    net, f, theta, _, _ = small_problem(5)
+    H = cr.hessian(f, theta)
+    np.testing.assert_allclose(H, H.T, atol=1e-12)
+    eigenvalues = np.linalg.eigvalsh(H)
+    result = cv.power_iteration(cv.exact_hvp(f, theta), np.random.default_rng(0).normal(size=net.size), iters=2000, tol=1e-13)
+    assert result.eigenvalue == pytest.approx(max(eigenvalues, key=abs), rel=1e-6)
+
+
+def test_newton_lands_on_the_minimum_of_a_quadratic_in_one_step():
+    rng = np.random.default_rng(6)
+    B = rng.normal(size=(3, 3))
+    A, w_star, x = B @ B.T + np.eye(3), rng.normal(size=3), rng.normal(size=3)
+    np.testing.assert_allclose(cv.newton_step(x, A @ (x - w_star), A), w_star, rtol=1e-10)
+    assert float(cv.newton_step(2.0, 3.0, 4.0)) == pytest.approx(2.0 - 3.0 / 4.0)
+
+
+def test_newton_in_one_dimension_goes_to_the_nearest_stationary_point_even_a_maximum():
+    # L(w) = w⁴/4 − w²/2: minima at ±1, a maximum at 0, L″ < 0 for |w| < 1/√3
+    def df(w):
+        return w**3 - w
+
+    def d2f(w):
+        return 3 * w**2 - 1
+
+    assert cv.newton_1d(df, d2f, 0.3, 20)[-1] == pytest.approx(0.0, abs=1e-12)
+    assert cv.newton_1d(df, d2f, 1.5, 20)[-1] == pytest.approx(1.0, abs=1e-12)
+    # log cosh is convex, yet Newton overshoots and diverges from |w| > 1.09
+    xs = cv.newton_1d(np.tanh, lambda w: 1 / np.cosh(w) ** 2, 1.2, 3)
+    assert abs(xs[1]) > abs(xs[0]) and abs(xs[3]) > 10
+
+
+def test_gradient_descent_follows_the_linear_recursion_and_stops_on_a_blow_up():
+    def bowl(t):  # L = ½·2·t², curvature 2: stable for η < 1
+        return (t * t).sum()
+
+    q = np.array([1.0])
+    run = cv.gradient_descent(bowl, np.array([1.0]), 0.8, 5, direction=q)
+    np.testing.assert_allclose(run.coords, (1 - 0.8 * 2) ** np.arange(6) - 1)  # origin θ₀
+    np.testing.assert_allclose(run.losses, ((1 - 1.6) ** np.arange(6)) ** 2)
+    run = cv.gradient_descent(bowl, np.array([1.0]), 1.5, 20, direction=q)  # factor −2: diverges
+    assert len(run.losses) == 21 and np.isinf(run.losses[-1]) and np.isfinite(run.losses[:5]).all()
+
+
+@pytest.mark.parametrize("mode", ["forward", "reverse"])
+@pytest.mark.parametrize("n, m", [(3, 8), (8, 3)])
+def test_both_modes_give_the_jacobian_of_the_wide_map(mode, n, m):
+    f, jacobian = cv.wide_map(n, m, seed=1)
+    x = np.random.default_rng(1).normal(size=n)
+    np.testing.assert_allclose(cr.jacobian(f, x, mode=mode), jacobian(x), rtol=1e-10, atol=1e-12)
+    assert cv.time_jacobian(cr.jacobian, f, x, mode, repeat=1) > 0
