@@ -10,8 +10,8 @@ from ..language import tr
 from .core import exercise, matches, say, softmax
 
 CHAPTER = "curvature"
-FORWARD = tr("chapter 8, “Forward mode: Jacobian-vector products”", "第 8 章“正向模式：雅可比向量积”")
-SOFTMAX = tr("chapter 5, “Softmax: a Jacobian, not a list of derivatives”", "第 5 章“softmax：是雅可比矩阵，而不是一串导数”")
+FORWARD = tr("chapter 8, “Forward mode: Jacobian-vector products”", "第 8 章“正向模式：雅可比-向量积”")
+SOFTMAX = tr("chapter 5, “Softmax: a Jacobian, not a list of derivatives”", "第 5 章“softmax：是一个雅可比矩阵，而不是一串导数”")
 HVP = tr("chapter 8, “Hessian-vector products”", "第 8 章“海森向量积”")
 NEWTON = tr("chapter 8, “Newton's method”", "第 8 章“牛顿法”")
 HESSIAN = tr("chapter 8, “The Hessian at a stationary point”", "第 8 章“驻点处的海森矩阵”")
@@ -55,7 +55,7 @@ def _jvp_mistakes(got, expected, args, i):
         return say(
             tr(
                 f"the sum runs over the whole array; each row (one example) has its own softmax; see {FORWARD.en}",
-                f"求和跨越了整个数组；每一行（一个样本）各有自己的 softmax；参见{FORWARD.zh}",
+                f"求和范围覆盖了整个数组；每一行（一个样本）各有自己的 softmax；参见{FORWARD.zh}",
             ),
             tr("sum along the last axis, keeping its dimension", "沿最后一个轴求和，并保留该维度"),
         )
@@ -65,7 +65,7 @@ def _jvp_mistakes(got, expected, args, i):
 @exercise(
     id="curvature.softmax_jvp",
     chapter=CHAPTER,
-    title=tr("Forward mode: the JVP of softmax", "正向模式：softmax 的雅可比向量积"),
+    title=tr("Forward mode: the JVP of softmax", "正向模式：softmax 的雅可比-向量积"),
     signature="softmax_jvp(z, v)",
     outputs=(tr("tangent of p", "p 的切向量"),),
     cases=_jvp_cases,
@@ -105,7 +105,7 @@ def _hvp_mistakes(got, expected, args, i):
         return say(
             tr(
                 f"that is a one-sided (forward) difference, whose error shrinks only like ε; see {HVP.en}",
-                f"这是单侧（前向）差分，其误差只按 ε 的速度减小；参见{HVP.zh}",
+                f"这是单侧（前向）差分，其误差只随 ε 线性减小；参见{HVP.zh}",
             ),
             tr("step both ways from x, by +εv and by −εv", "从 x 出发向两个方向各走一步：+εv 和 −εv"),
         )
@@ -182,7 +182,7 @@ def _newton_mistakes(got, expected, args, i):
                 f"that multiplies the gradient by the Hessian; Newton's step undoes the curvature instead; see {NEWTON.en}",
                 f"这是用海森矩阵去乘梯度；牛顿步应当抵消曲率，而不是乘上它；参见{NEWTON.zh}",
             ),
-            tr("solve H Δ = ∇L for the step (np.linalg.solve)", "解线性方程 H Δ = ∇L 得到步长（np.linalg.solve）"),
+            tr("solve H Δ = ∇L for the step (np.linalg.solve)", "由线性方程 H Δ = ∇L 解出位移 Δ（np.linalg.solve）"),
         )
     if x.size > 1 and matches(got, x - grad / np.diag(hess)):
         return say(
@@ -204,7 +204,7 @@ def _newton_mistakes(got, expected, args, i):
             tr(
                 "the sign of the step is flipped: it moves away from the stationary point of the quadratic model; "
                 f"see {NEWTON.en}",
-                f"步长的符号反了：它远离了二次模型的驻点；参见{NEWTON.zh}",
+                f"这一步的符号反了：它远离了二次模型的驻点；参见{NEWTON.zh}",
             ),
             tr("set the model's gradient ∇L + H Δ to zero and solve for Δ", "令模型的梯度 ∇L + H Δ 为零，解出 Δ"),
         )
@@ -212,7 +212,7 @@ def _newton_mistakes(got, expected, args, i):
         return say(
             tr(
                 f"that is only the step Δ; return the new point x + Δ; see {NEWTON.en}",
-                f"这只是步长 Δ；请返回新的点 x + Δ；参见{NEWTON.zh}",
+                f"这只是位移 Δ；请返回新的点 x + Δ；参见{NEWTON.zh}",
             )
         )
     return None
@@ -276,7 +276,7 @@ def _ce_mistakes(got, expected, args, i):
             tr(
                 "the sum runs over the batch (axis 0); the classes of one example (axis 1) are coupled, "
                 f"the examples are not; see {HESSIAN.en}",
-                f"求和沿着批量（轴 0）进行了；耦合的是同一样本的各个类别（轴 1），不同样本之间并不耦合；参见{HESSIAN.zh}",
+                f"求和是沿批量（轴 0）进行的；耦合的是同一样本的各个类别（轴 1），不同样本之间并不耦合；参见{HESSIAN.zh}",
             )
         )
     if matches(got, (P - Y) * V / N):
