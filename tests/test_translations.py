@@ -1,0 +1,257 @@
+"""The Chinese edition's drift gate and generator (tools/translations.py, issue 15).
+
+The gate's tests run the tool on a temporary copy of the book (its English pages, translation
+files and zh/), in which every unit still waiting for a translator gets a placeholder, so that
+they test the mechanism whatever the translators' progress: unchanged, `check` passes; an
+edited English markdown cell, a new one, an edited figure caption, a hand-edited Chinese
+notebook all make it fail, naming the notebook and the cell. The last tests read the real
+zh/: every Chinese notebook's code cells are the English ones, apart from the language line.
+"""
+
+import importlib.util
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+TOOL = ROOT / "tools" / "translations.py"
+
+
+def load_tool(root):
+    spec = importlib.util.spec_from_file_location(f"translations_{abs(hash(str(root)))}", root / "tools" / "translations.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+tool = load_tool(ROOT)
+
+
+def run(root, *args):
+    command = [sys.executable, str(root / "tools" / "translations.py"), *args]
+    done = subprocess.run(command, capture_output=True, text=True, cwd=root)
+    return done.returncode, done.stdout + done.stderr
+
+
+def copy_book(target):
+    (target / "tools").mkdir(parents=True)
+    shutil.copy2(TOOL, target / "tools")
+    (target / "book").mkdir()
+    for pattern in ("*.ipynb", "*.md", "*.zh.yml"):
+        for path in (ROOT / "book").glob(pattern):
+            shutil.copy2(path, target / "book")
+    for name in ("_config.yml", "_toc.yml"):
+        shutil.copy2(ROOT / name, target)
+    if (ROOT / "zh").exists():
+        shutil.copytree(ROOT / "zh", target / "zh")
+
+
+@pytest.fixture(scope="module")
+def prepared(tmp_path_factory):
+    """A copy of the book with every unit translated (a placeholder where the translators have
+    not got to it yet) and zh/ built from it."""
+    root = tmp_path_factory.mktemp("book") / "repo"
+    copy_book(root)
+    copy = load_tool(root)
+    for page in copy.english_pages():
+        entries = {e["id"]: e for e in copy.sync(page)}
+        for key, _kind, source in copy.units(page):
+            entry = entries[key]
+            if not entry.get("zh") or entry["fingerprint"] != copy.fingerprint(source):
+                entry["zh"] = source if isinstance(source, str) else dict(source)
+                entry["source"], entry["fingerprint"] = source, copy.fingerprint(source)
+        copy.save(page, list(entries.values()))
+    missing, done = copy.build()
+    assert done and missing == []
+    return root
+
+
+@pytest.fixture
+def book(prepared, tmp_path):
+    root = tmp_path / "repo"
+    shutil.copytree(prepared, root)
+    return root
+
+
+def read(path):
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def write(path, nb):
+    path.write_text(json.dumps(nb, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
+
+def first(nb, kind, start=0):
+    return next(c for c in nb["cells"][start:] if c["cell_type"] == kind)
+
+
+CHAPTER = "02_derivative_rules.ipynb"
+
+
+def test_unchanged_the_gate_passes(book):
+    code, out = run(book, "check")
+    assert code == 0, out
+    assert "zh/ up to date" in out
+
+
+def test_an_edited_english_markdown_cell_fails_the_gate_naming_notebook_and_cell(book):
+    path = book / "book" / CHAPTER
+    nb = read(path)
+    cell = nb["cells"][5] if nb["cells"][5]["cell_type"] == "markdown" else first(nb, "markdown", 5)
+    cell["source"] = "".join(cell["source"]).replace(" the ", " the very ", 1) + "\n\nOne more sentence."
+    write(path, nb)
+    code, out = run(book, "check")
+    assert code == 1
+    assert f"book/{CHAPTER} cell {cell['id']}: the English changed since it was translated" in out
+    assert f"translations.py diff book/{CHAPTER} {cell['id']}" in out
+    # the translator's three steps: diff shows the new sentence; edit the zh and stamp; build
+    code, out = run(book, "diff", f"book/{CHAPTER}", cell["id"])
+    assert "+One more sentence." in out
+    translation = book / "book" / CHAPTER.replace(".ipynb", ".zh.yml")
+    entries = tool.yaml.safe_load(translation.read_text(encoding="utf-8"))
+    entry = next(e for e in entries if e["id"] == cell["id"])
+    entry["zh"] += "\n\n再多一句。"
+    translation.write_text(tool.yaml.safe_dump(entries, allow_unicode=True), encoding="utf-8")
+    assert run(book, "stamp", f"book/{CHAPTER}", cell["id"])[0] == 0
+    code, out = run(book, "check")  # translated, but zh/ not yet rebuilt
+    assert code == 1 and f"zh/book/{CHAPTER} cell {cell['id']}: its source differs" in out
+    assert run(book, "build")[0] == 0
+    assert run(book, "check")[0] == 0
+
+
+def test_a_new_english_cell_without_translation_fails_the_gate_and_the_build(book):
+    path = book / "book" / CHAPTER
+    nb = read(path)
+    nb["cells"].insert(3, {"cell_type": "markdown", "id": "new-cell-1", "metadata": {}, "source": "A new paragraph."})
+    write(path, nb)
+    code, out = run(book, "check")
+    assert code == 1 and f"book/{CHAPTER} cell new-cell-1: not translated" in out
+    before = (book / "zh" / "book" / CHAPTER).read_text(encoding="utf-8")
+    code, out = run(book, "build")
+    assert code == 1 and "nothing written" in out
+    assert (book / "zh" / "book" / CHAPTER).read_text(encoding="utf-8") == before
+    code, out = run(book, "build", "--allow-missing")  # development only: English in its place
+    assert code == 0
+    cells = read(book / "zh" / "book" / CHAPTER)["cells"]
+    assert any(c["id"] == "new-cell-1" and "".join(c["source"]) == "A new paragraph." for c in cells)
+
+
+def test_an_edited_figure_caption_fails_the_gate(book):
+    path = book / "book" / CHAPTER
+    nb = read(path)
+    cell = next(c for c in nb["cells"] if c["cell_type"] == "code" and "mystnb" in c["metadata"])
+    cell["metadata"]["mystnb"]["figure"]["caption"] += " Changed."
+    write(path, nb)
+    code, out = run(book, "check")
+    assert code == 1 and f"book/{CHAPTER} cell {cell['id']}: the English changed" in out
+
+
+def test_a_stale_chinese_notebook_is_named_cell_by_cell(book):
+    path = book / "zh" / "book" / CHAPTER
+    nb = read(path)
+    markdown = first(nb, "markdown")
+    markdown["source"] = "手工修改。"
+    code_cell = [c for c in nb["cells"] if c["cell_type"] == "code"][2]
+    code_cell["source"] = "".join(code_cell["source"]) + "\nx = 1"
+    write(path, nb)
+    code, out = run(book, "check")
+    assert code == 1
+    assert f"zh/book/{CHAPTER} cell {markdown['id']}: its source differs" in out
+    assert f"zh/book/{CHAPTER} cell {code_cell['id']}: its source differs" in out
+    assert run(book, "build")[0] == 0
+    assert run(book, "check")[0] == 0
+
+
+def test_a_missing_or_extra_chinese_page_and_a_stale_config_fail_the_gate(book):
+    (book / "zh" / "book" / "faq.md").unlink()
+    (book / "zh" / "book" / "extra.md").write_text("# extra\n", encoding="utf-8")
+    config = book / "_config.yml"
+    config.write_text(config.read_text(encoding="utf-8").replace("numfig: true", "numfig: false"), encoding="utf-8")
+    code, out = run(book, "check")
+    assert code == 1
+    assert "zh/book/faq.md: missing" in out
+    assert "zh/book/extra.md: no English page" in out
+    assert "zh/_config.yml: differs" in out
+
+
+def test_build_keeps_outputs_while_the_code_is_unchanged_and_drops_them_when_it_changes(book):
+    zh_path, en_path = book / "zh" / "book" / CHAPTER, book / "book" / CHAPTER
+    nb = read(zh_path)
+    code_cells = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    code_cells[1]["outputs"] = [{"output_type": "stream", "name": "stdout", "text": ["已执行\n"]}]
+    code_cells[1]["execution_count"] = 2
+    write(zh_path, nb)
+    assert run(book, "check")[0] == 0  # outputs are not the gate's business (nbval's)
+    # a translation changes: the notebook is rewritten, its outputs kept
+    entries = tool.yaml.safe_load((book / "book" / "02_derivative_rules.zh.yml").read_text(encoding="utf-8"))
+    entries[0]["zh"] = entries[0]["zh"] + "\n\n（修订）"
+    (book / "book" / "02_derivative_rules.zh.yml").write_text(tool.yaml.safe_dump(entries, allow_unicode=True), encoding="utf-8")
+    assert run(book, "build")[0] == 0
+    kept = [c for c in read(zh_path)["cells"] if c["cell_type"] == "code"][1]
+    assert kept["outputs"][0]["text"] == ["已执行\n"] and kept["execution_count"] == 2
+    # the English code changes: the notebook is written without outputs, with the new code
+    en = read(en_path)
+    target = [c for c in en["cells"] if c["cell_type"] == "code"][3]
+    target["source"] = "".join(target["source"]) + "\n# changed"
+    write(en_path, en)
+    assert run(book, "build")[0] == 0
+    cells = [c for c in read(zh_path)["cells"] if c["cell_type"] == "code"]
+    assert all(c["outputs"] == [] and c["execution_count"] is None for c in cells)
+    assert "".join(cells[3]["source"]).endswith("\n# changed")
+    assert run(book, "check")[0] == 0
+
+
+# --- the real zh/ ----------------------------------------------------------------------------
+
+ENGLISH = sorted((ROOT / "book").glob("*.ipynb"))
+
+
+def test_every_english_page_has_its_chinese_page():
+    missing = [p.name for p in tool.english_pages() if not tool.zh_path(p).exists()]
+    assert missing == [], "run: python tools/translations.py build"
+
+
+def _no_execution(metadata):
+    return {k: v for k, v in metadata.items() if k != "execution"}
+
+
+def _no_figure_words(metadata):
+    metadata = json.loads(json.dumps(_no_execution(metadata)))
+    metadata.get("mystnb", {}).get("figure", {}).pop("caption", None)
+    metadata.get("mystnb", {}).get("image", {}).pop("alt", None)
+    return metadata
+
+
+@pytest.mark.parametrize("english", ENGLISH, ids=[p.name for p in ENGLISH])
+def test_chinese_notebook_code_is_the_english_code_apart_from_the_language_line(english):
+    chinese = tool.zh_path(english)
+    if not chinese.exists():
+        pytest.fail(f"{chinese.relative_to(ROOT)} missing: run python tools/translations.py build")
+    en, zh = tool.read_notebook(english), tool.read_notebook(chinese)
+    assert [(c.id, c.cell_type) for c in zh.cells] == [(c.id, c.cell_type) for c in en.cells]
+    en_code = [c for c in en.cells if c.cell_type == "code"]
+    zh_code = [c for c in zh.cells if c.cell_type == "code"]
+    setup_en, setup_zh = en_code[0].source, zh_code[0].source
+    assert setup_zh == setup_en.rstrip("\n") + "\n" + tool.LANGUAGE_LINE
+    assert tool.LANGUAGE_LINE.startswith('import chainrule; chainrule.set_language("zh")')
+    for a, b in zip(en_code[1:], zh_code[1:], strict=True):
+        assert b.source == a.source, f"cell {a.id}"
+    for a, b in zip(en_code, zh_code, strict=True):
+        assert _no_figure_words(b.metadata) == _no_figure_words(a.metadata), f"cell {a.id}"
+    assert zh.metadata["chainrule_translation"]["language"] == "zh"
+
+
+def test_the_chinese_config_is_derived_from_the_english_one():
+    config = tool.yaml.safe_load((ROOT / "zh" / "_config.yml").read_text(encoding="utf-8"))
+    assert config["sphinx"]["config"]["language"] == "zh_CN"
+    assert config["repository"]["path_to_book"] == "zh"
+    assert config["sphinx"]["config"]["numfig_format"]["figure"] == "图 %s"
+    assert all(path.startswith("../") for path in config["sphinx"]["local_extensions"].values())
+    assert config["bibtex_bibfiles"] == ["../references.bib"]
+    english = tool.yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+    assert "language_switch" in english["sphinx"]["local_extensions"]
+    assert "zh" in english["exclude_patterns"]
