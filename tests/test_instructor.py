@@ -4,6 +4,7 @@ import csv
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import nbformat
@@ -166,6 +167,21 @@ def test_broken_submissions_are_reported_and_the_batch_goes_on(graded):
     assert not loops.passed and "ran longer than" in loops.messages[0]
     assert rows["endless_function"]["total"] == f"{N_EXERCISES - 1}.0"
     assert list(rows) == [p for p in list(SUBMISSIONS)[:3] + ["invalid_json"] + list(SUBMISSIONS)[3:]]
+
+
+def test_a_cell_that_ignores_the_interrupt_does_not_hold_the_batch(tmp_path, monkeypatch):
+    """An interrupt lands only in Python code; a cell stuck elsewhere (here: SIGINT ignored) is
+    ended by killing its kernel after the cell timeout plus the backstop."""
+    import chainrule.instructor.grade as grading
+
+    monkeypatch.setattr(grading, "BACKSTOP_S", 2)
+    stuck = "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    pass"
+    path = tmp_path / "stuck.ipynb"
+    nbformat.write(with_cell(solved(CHAPTER), stuck, 2), path)
+    started = time.perf_counter()
+    (result,) = grade([path], tmp_path / "grades.csv", progress=False, cell_timeout=3, case_timeout=3, seed=0)
+    assert result.status == "error" and "could not be interrupted" in result.reason, result.reason
+    assert time.perf_counter() - started < 30
 
 
 def test_feedback_and_json_reports(graded):

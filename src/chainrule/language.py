@@ -49,6 +49,23 @@ class Text:
     def __hash__(self):
         return hash((self.en, self.zh))
 
+    def __getattr__(self, name):  # str's methods (strip, startswith, replace…) on the current language's text
+        if name.startswith("_") or name in self.__slots__:
+            raise AttributeError(name)
+        return getattr(str(self), name)
+
+    def __contains__(self, part):
+        return part in str(self)
+
+    def __len__(self):
+        return len(str(self))
+
+    def __add__(self, other):
+        return str(self) + str(other)
+
+    def __radd__(self, other):
+        return str(other) + str(self)
+
 
 def tr(en, zh):
     """A message in English and Chinese: ``tr("a sign is flipped", "符号反了")``."""

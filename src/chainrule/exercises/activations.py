@@ -7,17 +7,17 @@ a formula appears only in the hint, shown with ``check(..., hint=True)``.
 import numpy as np
 
 from ..engine.rules import stable_sigmoid
+from ..language import tr
 from .core import exercise, matches, say, softmax
 
 CHAPTER = "activations"
-SIGMOID = "chapter 5, “The sigmoid”"
-TANH = "chapter 5, “tanh”"
-RELU = "chapter 5, “ReLU and leaky ReLU”"
-JACOBIAN = "chapter 5, “Softmax: a Jacobian, not a list of derivatives”"
-CE = "chapter 5, “Softmax with cross-entropy”"
-BCE = "chapter 5, “Sigmoid with binary cross-entropy”"
-TEMPERATURE = "chapter 5, “Temperature: the Jacobian fades at both ends”"
-
+SIGMOID = tr("chapter 5, “The sigmoid”", "第5章“sigmoid函数”")
+TANH = tr("chapter 5, “tanh”", "第5章“tanh”")
+RELU = tr("chapter 5, “ReLU and leaky ReLU”", "第5章“ReLU与带泄漏的ReLU”")
+JACOBIAN = tr("chapter 5, “Softmax: a Jacobian, not a list of derivatives”", "第5章“softmax：是一个雅可比矩阵，而不是一串导数”")
+CE = tr("chapter 5, “Softmax with cross-entropy”", "第5章“softmax与交叉熵”")
+BCE = tr("chapter 5, “Sigmoid with binary cross-entropy”", "第5章“sigmoid与二元交叉熵”")
+TEMPERATURE = tr("chapter 5, “Temperature: the Jacobian fades at both ends”", "第5章“温度：雅可比矩阵在两端都会衰减”")
 
 
 def _z_cases(rng):
@@ -31,11 +31,21 @@ def _sigmoid_mistakes(got, expected, args, i):
     (z,) = args
     s = stable_sigmoid(z)
     if matches(got, s):
-        return say(f"that is σ(z) itself, not its derivative; see {SIGMOID}")
+        return say(
+            tr(f"that is σ(z) itself, not its derivative; see {SIGMOID.en}", f"这是 σ(z) 本身，而不是它的导数；参见{SIGMOID.zh}")
+        )
     if matches(got, z * (1 - z)):
-        return say(f"the derivative written with the output must be given σ(z), not z; see {SIGMOID}")
+        return say(
+            tr(
+                f"the derivative written with the output must be given σ(z), not z; see {SIGMOID.en}",
+                f"用输出表示的导数必须代入 σ(z)，而不是 z；参见{SIGMOID.zh}",
+            )
+        )
     if matches(got, 1 - s):
-        return say(f"that is 1 − σ(z): a factor is missing; see {SIGMOID}", "σ′ = σ(1 − σ)")
+        return say(
+            tr(f"that is 1 − σ(z): a factor is missing; see {SIGMOID.en}", f"这是 1 − σ(z)：少了一个因子；参见{SIGMOID.zh}"),
+            tr("σ′ = σ(1 − σ)", "sigmoid 的导数：σ′ = σ(1 − σ)"),
+        )
     return None
 
 
@@ -43,7 +53,7 @@ def _sigmoid_mistakes(got, expected, args, i):
     id="activations.sigmoid_derivative",
     section=SIGMOID,
     chapter=CHAPTER,
-    title="Derivative of the sigmoid",
+    title=tr("Derivative of the sigmoid", "sigmoid 函数的导数"),
     signature="sigmoid_grad(z)",
     outputs=("σ′(z)",),
     cases=_z_cases,
@@ -61,11 +71,23 @@ def _tanh_mistakes(got, expected, args, i):
     (z,) = args
     t = np.tanh(z)
     if matches(got, 1 - t):
-        return say(f"the derivative of tanh written with its output has that output squared; see {TANH}")
+        return say(
+            tr(
+                f"the derivative of tanh written with its output has that output squared; see {TANH.en}",
+                f"tanh 的导数用输出表示时，含有输出的平方；参见{TANH.zh}",
+            )
+        )
     if matches(got, 1 - z**2):
-        return say(f"the derivative written with the output must be given tanh(z), not z; see {TANH}")
+        return say(
+            tr(
+                f"the derivative written with the output must be given tanh(z), not z; see {TANH.en}",
+                f"用输出表示的导数必须代入 tanh(z)，而不是 z；参见{TANH.zh}",
+            )
+        )
     if matches(got, t):
-        return say(f"that is tanh(z) itself, not its derivative; see {TANH}")
+        return say(
+            tr(f"that is tanh(z) itself, not its derivative; see {TANH.en}", f"这是 tanh(z) 本身，而不是它的导数；参见{TANH.zh}")
+        )
     return None
 
 
@@ -73,7 +95,7 @@ def _tanh_mistakes(got, expected, args, i):
     id="activations.tanh_derivative",
     section=TANH,
     chapter=CHAPTER,
-    title="Derivative of tanh",
+    title=tr("Derivative of tanh", "tanh 的导数"),
     signature="tanh_grad(z)",
     outputs=("tanh′(z)",),
     cases=_z_cases,
@@ -100,12 +122,27 @@ def _relu_mistakes(got, expected, args, i):
     if not np.any(z != 0):
         return None  # all zeros: the variants below cannot be told apart here
     if matches(got, (z >= 0).astype(float)):
-        return say(f"right except at z = 0, where ReLU is not differentiable: the exercise fixes the "
-                    f"subgradient 0 there (TensorFlow's choice); see {RELU}")
+        return say(
+            tr(
+                f"right except at z = 0, where ReLU is not differentiable: the exercise fixes the "
+                f"subgradient 0 there (TensorFlow's choice); see {RELU.en}",
+                f"除了 z = 0 处都对；ReLU 在 z = 0 处不可导，本练习规定那里的次梯度为 0（TensorFlow 的选择）；参见{RELU.zh}",
+            )
+        )
     if matches(got, np.maximum(z, 0)):
-        return say(f"that is ReLU itself, max(0, z), not its derivative; see {RELU}")
+        return say(
+            tr(
+                f"that is ReLU itself, max(0, z), not its derivative; see {RELU.en}",
+                f"这是 ReLU 本身，即 max(0, z)，而不是它的导数；参见{RELU.zh}",
+            )
+        )
     if matches(got, (z < 0).astype(float)) or matches(got, (z <= 0).astype(float)):
-        return say(f"the two slopes are swapped: check which side of 0 has slope 1; see {RELU}")
+        return say(
+            tr(
+                f"the two slopes are swapped: check which side of 0 has slope 1; see {RELU.en}",
+                f"两个斜率对调了：检查 0 的哪一侧斜率为 1；参见{RELU.zh}",
+            )
+        )
     return None
 
 
@@ -113,7 +150,7 @@ def _relu_mistakes(got, expected, args, i):
     id="activations.relu_subgradient",
     section=RELU,
     chapter=CHAPTER,
-    title="ReLU's derivative and the subgradient at 0",
+    title=tr("ReLU's derivative and the subgradient at 0", "ReLU 的导数与 0 处的次梯度"),
     signature="relu_grad(z)",
     outputs=("ReLU′(z)",),
     cases=_relu_cases,
@@ -134,13 +171,27 @@ def _jacobian_mistakes(got, expected, args, i):
     (z,) = args
     p = softmax(z)
     if matches(got, np.diag(p - p**2)):
-        return say(f"only the diagonal (the source article's formula): every pᵢ depends on every zⱼ, so the "
-                    f"off-diagonal entries are not zero; see {JACOBIAN}")
+        return say(
+            tr(
+                f"only the diagonal (the source article's formula): every pᵢ depends on every zⱼ, so the "
+                f"off-diagonal entries are not zero; see {JACOBIAN.en}",
+                f"只有对角线（原文的公式）：每个 pᵢ 都依赖于每个 zⱼ，所以非对角元素不为零；参见{JACOBIAN.zh}",
+            )
+        )
     if matches(got, p - p**2):
-        return say(f"that is the diagonal as a vector; the Jacobian is a C×C matrix; see {JACOBIAN}")
+        return say(
+            tr(
+                f"that is the diagonal as a vector; the Jacobian is a C×C matrix; see {JACOBIAN.en}",
+                f"这是写成向量的对角线；雅可比矩阵是 C×C 的矩阵；参见{JACOBIAN.zh}",
+            )
+        )
     if matches(got, np.diag(p) + np.outer(p, p)):
-        return say(f"the off-diagonal entries have the wrong sign: raising zⱼ lowers the other "
-                    f"probabilities; see {JACOBIAN}")
+        return say(
+            tr(
+                f"the off-diagonal entries have the wrong sign: raising zⱼ lowers the other probabilities; see {JACOBIAN.en}",
+                f"非对角元素的符号反了：增大 zⱼ 会降低其他类别的概率；参见{JACOBIAN.zh}",
+            )
+        )
     return None
 
 
@@ -148,7 +199,7 @@ def _jacobian_mistakes(got, expected, args, i):
     id="activations.softmax_jacobian",
     section=JACOBIAN,
     chapter=CHAPTER,
-    title="The full softmax Jacobian",
+    title=tr("The full softmax Jacobian", "完整的 softmax 雅可比矩阵"),
     signature="softmax_jacobian(z)",
     outputs=("∂p/∂z",),
     cases=_jacobian_cases,
@@ -175,13 +226,28 @@ def _ce_mistakes(got, expected, args, i):
     N, C = logits.shape
     p, y = softmax(logits), np.eye(C)[labels]
     if N > 1 and matches(got, expected * N):
-        return say(f"N times the reference, the batch size: the loss is the mean over the batch; see {CE}")
+        return say(
+            tr(
+                f"N times the reference, the batch size: the loss is the mean over the batch; see {CE.en}",
+                f"是参考答案的 N 倍，N 是批量大小：损失是对批量取的平均；参见{CE.zh}",
+            )
+        )
     if matches(got, p / N) or (N > 1 and matches(got, p)):
-        return say(f"the labels play no part in your answer; see {CE}", "one example: p − y with y one-hot")
+        return say(
+            tr(f"the labels play no part in your answer; see {CE.en}", f"你的答案中完全没有用到标签；参见{CE.zh}"),
+            tr("one example: p − y with y one-hot", "对一个样本：p − y，其中 y 是独热编码"),
+        )
     if matches(got, (logits - y) / N):
-        return say(f"the logits were used where the probabilities belong; see {CE}")
+        return say(
+            tr(f"the logits were used where the probabilities belong; see {CE.en}", f"该用概率的地方用了 logits；参见{CE.zh}")
+        )
     if matches(got, (p - y) * p * (1 - p) / N):
-        return say(f"an extra factor p ⊙ (1 − p): with cross-entropy the softmax Jacobian cancels; see {CE}")
+        return say(
+            tr(
+                f"an extra factor p ⊙ (1 − p): with cross-entropy the softmax Jacobian cancels; see {CE.en}",
+                f"多了一个因子 p ⊙ (1 − p)：与交叉熵合在一起时，softmax 的雅可比矩阵会被抵消；参见{CE.zh}",
+            )
+        )
     return None
 
 
@@ -190,7 +256,7 @@ def _ce_mistakes(got, expected, args, i):
     section=CE,
     batch="logits",
     chapter=CHAPTER,
-    title="Gradient of softmax cross-entropy",
+    title=tr("Gradient of softmax cross-entropy", "softmax 交叉熵的梯度"),
     signature="ce_grad(logits, labels)",
     outputs=("∂L/∂z",),
     cases=_ce_cases,
@@ -222,19 +288,44 @@ def _weighted_bce_mistakes(got, expected, args, i):
     N = len(z)
     s = stable_sigmoid(z)
     if w != 1 and matches(got, (s - y) / N):
-        return say(f"your answer does not depend on the weight w: that is the unweighted gradient; see {BCE}")
+        return say(
+            tr(
+                f"your answer does not depend on the weight w: that is the unweighted gradient; see {BCE.en}",
+                f"你的答案与权重 w 无关：这是不加权的梯度；参见{BCE.zh}",
+            )
+        )
     if w != 1 and matches(got, w * (s - y) / N):
-        return say(f"the weight multiplies the whole gradient, but w weighs only the y·log σ(z) term; see {BCE}",
-                    "differentiate the two terms of the loss separately")
+        return say(
+            tr(
+                f"the weight multiplies the whole gradient, but w weighs only the y·log σ(z) term; see {BCE.en}",
+                f"权重乘在了整个梯度上，但 w 只加权 y·log σ(z) 这一项；参见{BCE.zh}",
+            ),
+            tr("differentiate the two terms of the loss separately", "对损失的两项分别求导"),
+        )
     if w != 1 and matches(got, (s * (1 - y) * w - y * (1 - s)) / N):
-        return say("the weight is on the wrong term: w multiplies the positive-class term y·log σ(z)")
+        return say(
+            tr(
+                "the weight is on the wrong term: w multiplies the positive-class term y·log σ(z)",
+                "权重加错了项：w 乘的是正类那一项 y·log σ(z)",
+            )
+        )
     if matches(got, expected * N):
-        return say(f"N times the reference: the loss is the mean over the batch; see {BCE}")
+        return say(
+            tr(
+                f"N times the reference: the loss is the mean over the batch; see {BCE.en}",
+                f"是参考答案的 N 倍：损失是对批量取的平均；参见{BCE.zh}",
+            )
+        )
     with np.errstate(divide="ignore", invalid="ignore"):
         wrt_a = (-w * y / s + (1 - y) / (1 - s)) / N
     if np.all(np.isfinite(wrt_a)) and matches(got, wrt_a):
-        return say(f"that is ∂L/∂σ(z), the gradient with respect to the output; the exercise asks for the "
-                    f"logits z, one more chain-rule step; see {BCE}")
+        return say(
+            tr(
+                f"that is ∂L/∂σ(z), the gradient with respect to the output; the exercise asks for the "
+                f"logits z, one more chain-rule step; see {BCE.en}",
+                f"这是 ∂L/∂σ(z)，即对输出的梯度；本练习要的是对 logits z 的梯度，还要再用一次链式法则；参见{BCE.zh}",
+            )
+        )
     return None
 
 
@@ -243,7 +334,7 @@ def _weighted_bce_mistakes(got, expected, args, i):
     section=BCE,
     batch="z",
     chapter=CHAPTER,
-    title="Class-weighted binary cross-entropy: ∂L/∂z (derivation)",
+    title=tr("Class-weighted binary cross-entropy: ∂L/∂z (derivation)", "类别加权的二元交叉熵：∂L/∂z（推导）"),
     signature="weighted_bce_grad(z, y, w)",
     outputs=("∂L/∂z",),
     cases=_weighted_bce_cases,
@@ -265,17 +356,41 @@ def _dT_mistakes(got, expected, args, i):
     z, T = args
     p = softmax(z / T)
     if T != 1 and matches(got, expected * T):
-        return say(f"a power of T is off: the inner derivative of z/T with respect to T is not −z/T; "
-                    f"see {TEMPERATURE}")
+        return say(
+            tr(
+                f"a power of T is off: the inner derivative of z/T with respect to T is not −z/T; see {TEMPERATURE.en}",
+                f"T 的幂次不对：z/T 对 T 的内层导数不是 −z/T；参见{TEMPERATURE.zh}",
+            )
+        )
     if T != 1 and matches(got, expected / T):
-        return say(f"a power of T is off: you divided by T once too often; see {TEMPERATURE}")
+        return say(
+            tr(
+                f"a power of T is off: you divided by T once too often; see {TEMPERATURE.en}",
+                f"T 的幂次不对：你多除了一次 T；参见{TEMPERATURE.zh}",
+            )
+        )
     if matches(got, -p * z / T**2):
-        return say(f"the normaliser's share is missing: every pᵢ depends on every logit through the sum, so "
-                    f"the full Jacobian is needed; see {JACOBIAN}")
+        return say(
+            tr(
+                f"the normaliser's share is missing: every pᵢ depends on every logit through the sum, so "
+                f"the full Jacobian is needed; see {JACOBIAN.en}",
+                f"缺少规范化项那一份：每个 pᵢ 都通过求和依赖于每个 logit，所以需要完整的雅可比矩阵；参见{JACOBIAN.zh}",
+            )
+        )
     if matches(got, -p * (z - z.mean()) / T**2):
-        return say("the average of z you subtract must be weighted by the probabilities p, not a plain mean")
+        return say(
+            tr(
+                "the average of z you subtract must be weighted by the probabilities p, not a plain mean",
+                "你减去的 z 的平均值必须以概率 p 加权，而不是简单平均",
+            )
+        )
     if matches(got, -(p - p**2) * z / T**2):
-        return say(f"only the diagonal of the softmax Jacobian was used; see {JACOBIAN}")
+        return say(
+            tr(
+                f"only the diagonal of the softmax Jacobian was used; see {JACOBIAN.en}",
+                f"只用了 softmax 雅可比矩阵的对角线；参见{JACOBIAN.zh}",
+            )
+        )
     return None
 
 
@@ -283,7 +398,7 @@ def _dT_mistakes(got, expected, args, i):
     id="activations.softmax_temperature_derivative",
     section=TEMPERATURE,
     chapter=CHAPTER,
-    title="∂p/∂T: softmax's derivative with respect to the temperature (derivation)",
+    title=tr("∂p/∂T: softmax's derivative with respect to the temperature (derivation)", "∂p/∂T：softmax 对温度的导数（推导）"),
     signature="softmax_dT(z, T)",
     outputs=("∂p/∂T",),
     cases=_dT_cases,

@@ -10,16 +10,16 @@ the formula itself is only in the hint, shown with ``check(..., hint=True)``.
 import numpy as np
 
 from ..engine.rules import stable_sigmoid
+from ..language import tr
 from ..models.manual_mlp import backward, forward, softmax_rows
 from .core import exercise, matches, say, softmax
 
 CHAPTER = "backprop"
 SHAPES = [(1, 4, 3, 2), (5, 6, 4, 3), (7, 3, 5, 4)]  # (N, n, h, C), batch sizes 1 and > 1
-BATCH = "chapter 4, “The batch form used in code”"
-STEP1 = "chapter 4, “Step 1: the output layer”"
-STEP2 = "chapter 4, “Step 2: back into the hidden layer — a sum over paths”"
-CHECKING = "chapter 4, “Checking the derivation three ways”"
-
+BATCH = tr("chapter 4, “The batch form used in code”", "第4章“代码中使用的批量形式”")
+STEP1 = tr("chapter 4, “Step 1: the output layer”", "第4章“第1步：输出层”")
+STEP2 = tr("chapter 4, “Step 2: back into the hidden layer — a sum over paths”", "第4章“第2步：回到隐藏层——对路径求和”")
+CHECKING = tr("chapter 4, “Checking the derivation three ways”", "第4章“用三种方式核对推导”")
 
 
 def _network(rng, N, n, h, C):
@@ -50,13 +50,31 @@ def _delta_out_mistakes(got, expected, args, i):
     P, Y = args
     N = len(P)
     if N > 1 and matches(got, expected * N):
-        return say(f"N times the reference, the batch size: the loss is the mean over the batch; see {BATCH}")
+        return say(
+            tr(
+                f"N times the reference, the batch size: the loss is the mean over the batch; see {BATCH.en}",
+                f"是参考答案的 N 倍，N 是批量大小：损失是对批量取的平均；参见{BATCH.zh}",
+            )
+        )
     if matches(got, P / N) or (N > 1 and matches(got, P)):
-        return say(f"the one-hot label Y plays no part in your answer; see {STEP1}",
-                    "∂L/∂z_j = p_j − y_j for one example; the batch mean adds 1/N")
+        return say(
+            tr(
+                f"the one-hot label Y plays no part in your answer; see {STEP1.en}",
+                f"你的答案中完全没有用到独热标签 Y；参见{STEP1.zh}",
+            ),
+            tr(
+                "∂L/∂z_j = p_j − y_j for one example; the batch mean adds 1/N",
+                "对一个样本，∂L/∂z_j = p_j − y_j；对批量取平均再带来 1/N",
+            ),
+        )
     if matches(got, (P - Y) * P * (1 - P) / N):
-        return say(f"an extra factor P ⊙ (1 − P): with softmax and cross-entropy together that factor "
-                    f"cancels; see {STEP1}", "Δ_out = (P − Y)/N, nothing more")
+        return say(
+            tr(
+                f"an extra factor P ⊙ (1 − P): with softmax and cross-entropy together that factor cancels; see {STEP1.en}",
+                f"多了一个因子 P ⊙ (1 − P)：softmax与交叉熵合在一起时，这个因子会被抵消；参见{STEP1.zh}",
+            ),
+            tr("Δ_out = (P − Y)/N, nothing more", "Δ_out = (P − Y)/N，没有别的因子"),
+        )
     return None
 
 
@@ -65,7 +83,7 @@ def _delta_out_mistakes(got, expected, args, i):
     section=STEP1,
     batch="P",
     chapter=CHAPTER,
-    title="δ_out = ∂L/∂Z2",
+    title=tr("δ_out = ∂L/∂Z2", "输出层误差 δ_out = ∂L/∂Z2"),
     signature="output_delta(P, Y)",
     outputs=("δ_out",),
     cases=_delta_out_cases,
@@ -92,14 +110,33 @@ def _weight_mistakes(inputs_name, delta_name, layer):
     def diagnose(got, expected, args, i):
         A, delta = args
         if matches(got, delta.T @ A):
-            return say(f"shape {got.shape} is that of W{layer}ᵀ; ∂L/∂W{layer} has W{layer}'s shape {expected.shape}: "
-                        f"check the order of the product; see {BATCH}",
-                        f"{inputs_name}ᵀ {delta_name}: (features, N) times (N, units)")
+            return say(
+                tr(
+                    f"shape {got.shape} is that of W{layer}ᵀ; ∂L/∂W{layer} has W{layer}'s shape {expected.shape}: "
+                    f"check the order of the product; see {BATCH.en}",
+                    f"形状 {got.shape} 是 W{layer}ᵀ 的形状；∂L/∂W{layer} 的形状与 "
+                    f"W{layer} 相同，即 {expected.shape}：检查乘积的顺序；参见{BATCH.zh}",
+                ),
+                tr(
+                    f"{inputs_name}ᵀ {delta_name}: (features, N) times (N, units)",
+                    f"{inputs_name}ᵀ {delta_name}：(特征数, N) 乘以 (N, 单元数)",
+                ),
+            )
         if len(A) > 1 and matches(got, A.T @ delta / len(A)):
-            return say(f"{delta_name} already holds the 1/N of the mean loss; dividing again shrinks the gradient "
-                        f"by N; see {BATCH}")
+            return say(
+                tr(
+                    f"{delta_name} already holds the 1/N of the mean loss; dividing again shrinks the gradient "
+                    f"by N; see {BATCH.en}",
+                    f"{delta_name} 已经带有平均损失的 1/N；再除一次会让梯度缩小 N 倍；参见{BATCH.zh}",
+                )
+            )
         if len(A) > 1 and matches(got, A.T @ delta * len(A)):
-            return say(f"N times the reference: {delta_name} already carries the 1/N of the mean loss; see {BATCH}")
+            return say(
+                tr(
+                    f"N times the reference: {delta_name} already carries the 1/N of the mean loss; see {BATCH.en}",
+                    f"是参考答案的 N 倍：{delta_name} 已经带有平均损失的 1/N；参见{BATCH.zh}",
+                )
+            )
         return None
 
     return diagnose
@@ -110,7 +147,7 @@ def _weight_mistakes(inputs_name, delta_name, layer):
     section=BATCH,
     batch="A1",
     chapter=CHAPTER,
-    title="∂L/∂W2",
+    title=tr("∂L/∂W2", "输出层权重的梯度 ∂L/∂W2"),
     signature="grad_W2(A1, delta_out)",
     outputs=("∂L/∂W2",),
     cases=_layer2_cases,
@@ -127,17 +164,37 @@ def _bias_mistakes(delta_name, layer):
         _, delta = args
         N, units = delta.shape
         if N > 1 and got.shape == (1, units) and matches(got, delta.sum(axis=0, keepdims=True)):
-            return say(f"the values are right but the shape is {got.shape}: b{layer} has shape ({units},), "
-                        "so the sum must not keep the batch axis")
+            return say(
+                tr(
+                    f"the values are right but the shape is {got.shape}: b{layer} has shape ({units},), "
+                    "so the sum must not keep the batch axis",
+                    f"数值对了，但形状是 {got.shape}：b{layer} 的形状是 ({units},)，所以求和时不能保留批量轴",
+                )
+            )
         if N > 1 and matches(got, delta):
-            return say(f"that is {delta_name} itself, one row per example: b{layer} was added to every row; "
-                        f"see {BATCH}", "sum over the examples (axis 0)")
+            return say(
+                tr(
+                    f"that is {delta_name} itself, one row per example: b{layer} was added to every row; see {BATCH.en}",
+                    f"这就是 {delta_name} 本身，每个样本一行：b{layer} 被加到了每一行上；参见{BATCH.zh}",
+                ),
+                tr("sum over the examples (axis 0)", "对样本求和（axis 0）"),
+            )
         if N > 1 and got.shape == (N,) and matches(got, delta.sum(axis=1)):
-            return say(f"summed over the wrong axis: b{layer} has one entry per unit ({units}), "
-                        f"not per example ({N}); see {BATCH}")
+            return say(
+                tr(
+                    f"summed over the wrong axis: b{layer} has one entry per unit ({units}), "
+                    f"not per example ({N}); see {BATCH.en}",
+                    f"沿错了轴求和：b{layer} 的每个元素对应一个单元（共 {units} "
+                    f"个），而不是一个样本（共 {N} 个）；参见{BATCH.zh}",
+                )
+            )
         if N > 1 and matches(got, delta.mean(axis=0)):
-            return say(f"that is the mean over the batch; {delta_name} already contains the 1/N of the mean loss; "
-                        f"see {BATCH}")
+            return say(
+                tr(
+                    f"that is the mean over the batch; {delta_name} already contains the 1/N of the mean loss; see {BATCH.en}",
+                    f"这是对批量取平均；{delta_name} 已经包含平均损失的 1/N；参见{BATCH.zh}",
+                )
+            )
         return None
 
     return diagnose
@@ -148,7 +205,7 @@ def _bias_mistakes(delta_name, layer):
     section=BATCH,
     batch="A1",
     chapter=CHAPTER,
-    title="∂L/∂b2",
+    title=tr("∂L/∂b2", "输出层偏置的梯度 ∂L/∂b2"),
     signature="grad_b2(A1, delta_out)",
     outputs=("∂L/∂b2",),
     cases=_layer2_cases,
@@ -173,19 +230,44 @@ def _hidden_mistakes(got, expected, args, i):
     delta, W2, A1 = args
     back = delta @ W2.T
     if matches(got, back):
-        return say(f"that is ∂L/∂A1: the step through the sigmoid (its derivative σ′(Z1)) is missing; see {STEP2}",
-                    "σ′(Z1) = A1 ⊙ (1 − A1), from the activations you were given")
+        return say(
+            tr(
+                f"that is ∂L/∂A1: the step through the sigmoid (its derivative σ′(Z1)) is missing; see {STEP2.en}",
+                f"这是 ∂L/∂A1：缺少穿过 sigmoid 的那一步（它的导数 σ′(Z1)）；参见{STEP2.zh}",
+            ),
+            tr("σ′(Z1) = A1 ⊙ (1 − A1), from the activations you were given", "σ′(Z1) = A1 ⊙ (1 − A1)，用给你的激活值来算"),
+        )
     if matches(got, back * A1):
-        return say(f"you multiplied by σ(Z1) = A1, not by its derivative σ′(Z1); see {STEP2} and chapter 5, "
-                    "“The sigmoid”", "σ′ = σ(1 − σ)")
+        return say(
+            tr(
+                f"you multiplied by σ(Z1) = A1, not by its derivative σ′(Z1); see {STEP2.en} and chapter 5, “The sigmoid”",
+                f"你乘的是 σ(Z1) = A1，而不是它的导数 σ′(Z1)；参见{STEP2.zh}和第5章“sigmoid函数”",
+            ),
+            tr("σ′ = σ(1 − σ)", "sigmoid 的导数：σ′ = σ(1 − σ)"),
+        )
     if matches(got, back * (1 - A1)):
-        return say("only part of σ′(Z1): the factor σ(Z1) = A1 is missing; see chapter 5, “The sigmoid”")
+        return say(
+            tr(
+                "only part of σ′(Z1): the factor σ(Z1) = A1 is missing; see chapter 5, “The sigmoid”",
+                "只有 σ′(Z1) 的一部分：缺少因子 σ(Z1) = A1；参见第5章“sigmoid函数”",
+            )
+        )
     Z1 = np.log(A1 / (1 - A1))
     if matches(got, back * Z1 * (1 - Z1)):
-        return say("σ′ written as a function of the output must be given the output A1 = σ(Z1), not Z1; "
-                    "see chapter 5, “The sigmoid”")
+        return say(
+            tr(
+                "σ′ written as a function of the output must be given the output A1 = σ(Z1), not Z1; "
+                "see chapter 5, “The sigmoid”",
+                "用输出表示的 σ′ 必须代入输出 A1 = σ(Z1)，而不是 Z1；参见第5章“sigmoid函数”",
+            )
+        )
     if matches(got, back * stable_sigmoid(A1) * (1 - stable_sigmoid(A1))):
-        return say("that applies σ again to A1; A1 is already σ(Z1); see chapter 5, “The sigmoid”")
+        return say(
+            tr(
+                "that applies σ again to A1; A1 is already σ(Z1); see chapter 5, “The sigmoid”",
+                "这是对 A1 再套一次 σ；A1 已经是 σ(Z1) 了；参见第5章“sigmoid函数”",
+            )
+        )
     return None
 
 
@@ -194,7 +276,7 @@ def _hidden_mistakes(got, expected, args, i):
     section=STEP2,
     batch="delta_out",
     chapter=CHAPTER,
-    title="δ_hid = ∂L/∂Z1",
+    title=tr("δ_hid = ∂L/∂Z1", "隐藏层误差 δ_hid = ∂L/∂Z1"),
     signature="hidden_delta(delta_out, W2, A1)",
     outputs=("δ_hid",),
     cases=_hidden_cases,
@@ -221,7 +303,7 @@ def _layer1_cases(rng):
     section=BATCH,
     batch="X",
     chapter=CHAPTER,
-    title="∂L/∂W1",
+    title=tr("∂L/∂W1", "第一层权重的梯度 ∂L/∂W1"),
     signature="grad_W1(X, delta_hid)",
     outputs=("∂L/∂W1",),
     cases=_layer1_cases,
@@ -236,7 +318,7 @@ def grad_W1(X, delta_hid):
     section=BATCH,
     batch="X",
     chapter=CHAPTER,
-    title="∂L/∂b1",
+    title=tr("∂L/∂b1", "第一层偏置的梯度 ∂L/∂b1"),
     signature="grad_b1(X, delta_hid)",
     outputs=("∂L/∂b1",),
     cases=_layer1_cases,
@@ -265,14 +347,34 @@ def _whole_mistakes(got, expected, args, i):
     delta_out = (cache.P - np.eye(W2.shape[1])[y]) / N
     back = delta_out @ W2.T
     if i == 0 and matches(got, X.T @ back):
-        return say(f"∂L/∂W1 lacks the step through the sigmoid (σ′(Z1)) in δ_hid; see {STEP2}")
+        return say(
+            tr(
+                f"∂L/∂W1 lacks the step through the sigmoid (σ′(Z1)) in δ_hid; see {STEP2.en}",
+                f"∂L/∂W1 的 δ_hid 中缺少穿过 sigmoid 的那一步（σ′(Z1)）；参见{STEP2.zh}",
+            )
+        )
     if i == 1 and matches(got, back.sum(axis=0)):
-        return say(f"∂L/∂b1 lacks the step through the sigmoid (σ′(Z1)) in δ_hid; see {STEP2}")
+        return say(
+            tr(
+                f"∂L/∂b1 lacks the step through the sigmoid (σ′(Z1)) in δ_hid; see {STEP2.en}",
+                f"∂L/∂b1 的 δ_hid 中缺少穿过 sigmoid 的那一步（σ′(Z1)）；参见{STEP2.zh}",
+            )
+        )
     if i == 0 and matches(got, X.T @ (back * cache.A1)):
-        return say(f"δ_hid is multiplied by σ(Z1) = A1, not by its derivative σ′(Z1); see {STEP2}")
+        return say(
+            tr(
+                f"δ_hid is multiplied by σ(Z1) = A1, not by its derivative σ′(Z1); see {STEP2.en}",
+                f"δ_hid 乘的是 σ(Z1) = A1，而不是它的导数 σ′(Z1)；参见{STEP2.zh}",
+            )
+        )
     if N > 1 and matches(got, backward(params, cache, y)[("W1", "b1", "W2", "b2")[i]] * N):
-        return say(f"N times the reference: the loss is the mean over the batch; see {BATCH}",
-                    "the 1/N enters once, in δ_out = (P − Y)/N")
+        return say(
+            tr(
+                f"N times the reference: the loss is the mean over the batch; see {BATCH.en}",
+                f"是参考答案的 N 倍：损失是对批量取的平均；参见{BATCH.zh}",
+            ),
+            tr("the 1/N enters once, in δ_out = (P − Y)/N", "1/N 只出现一次，在 δ_out = (P − Y)/N 中"),
+        )
     return None
 
 
@@ -281,7 +383,7 @@ def _whole_mistakes(got, expected, args, i):
     section=BATCH,
     batch="X",
     chapter=CHAPTER,
-    title="The whole backward pass",
+    title=tr("The whole backward pass", "完整的反向传播"),
     signature="mlp_backward(X, y, W1, b1, W2, b2)",
     outputs=("∂L/∂W1", "∂L/∂b1", "∂L/∂W2", "∂L/∂b2"),
     cases=_whole_cases,
@@ -328,21 +430,47 @@ def _perturbed_differences(f, W, eps, step_up, step_down, divide):
 def _gradcheck_mistakes(got, expected, args, i):
     f, W, eps = args
     if matches(got, _perturbed_differences(f, W, eps, eps, 0.0, eps)):
-        return say("that is a one-sided (forward) difference; the exercise asks for the central difference, "
-                    f"which is accurate to O(ε²) instead of O(ε); see {CHECKING}",
-                    "evaluate f on both sides of each entry")
+        return say(
+            tr(
+                "that is a one-sided (forward) difference; the exercise asks for the central difference, "
+                f"which is accurate to O(ε²) instead of O(ε); see {CHECKING.en}",
+                f"这是单侧（前向）差分；本练习要求中心差分，它的精度是 O(ε²) 而不是 O(ε)；参见{CHECKING.zh}",
+            ),
+            tr("evaluate f on both sides of each entry", "在每个元素的两侧分别计算 f"),
+        )
     if matches(got, _perturbed_differences(f, W, eps, eps, eps, eps)):
-        return say("twice the reference: the two evaluations are 2ε apart, so divide by that distance")
+        return say(
+            tr(
+                "twice the reference: the two evaluations are 2ε apart, so divide by that distance",
+                "是参考答案的两倍：两次求值相距 2ε，所以要除以这个距离",
+            )
+        )
     if matches(got, _perturbed_differences(f, W, eps, eps, eps, 4 * eps)):
-        return say("half the reference: the two evaluations are 2ε apart (not 4ε); divide by that distance")
+        return say(
+            tr(
+                "half the reference: the two evaluations are 2ε apart (not 4ε); divide by that distance",
+                "只有参考答案的一半：两次求值相距 2ε（而不是 4ε）；要除以这个距离",
+            )
+        )
     if W.size > 1:
         shifted = (f(W + eps) - f(W - eps)) / (2 * eps)
         if matches(got, np.full(W.shape, shifted)):
-            return say("every entry is the same: the whole of W was shifted at once, which measures a directional "
-                        "derivative; perturb one entry of W at a time")
+            return say(
+                tr(
+                    "every entry is the same: the whole of W was shifted at once, which measures a directional "
+                    "derivative; perturb one entry of W at a time",
+                    "每个元素都相同：整个 W 被同时平移了，这测的是方向导数；每次只扰动 W 的一个元素",
+                )
+            )
     if W.size > 1 and not np.any(got) and np.any(expected):
-        return say("every entry is 0: f(W + ε·e) and f(W − ε·e) came out equal — a common cause is that the "
-                    "perturbed arrays are W itself (an assignment such as up = W shares memory; copy W first)")
+        return say(
+            tr(
+                "every entry is 0: f(W + ε·e) and f(W − ε·e) came out equal — a common cause is that the "
+                "perturbed arrays are W itself (an assignment such as up = W shares memory; copy W first)",
+                "每个元素都是 0：f(W + ε·e) 与 f(W − ε·e) "
+                "算出来相等——常见原因是被扰动的数组就是 W 本身（up = W 这样的赋值共享内存；先复制 W）",
+            )
+        )
     return None
 
 
@@ -350,9 +478,9 @@ def _gradcheck_mistakes(got, expected, args, i):
     id="backprop.numerical_gradient",
     section=CHECKING,
     chapter=CHAPTER,
-    title="Gradient checking: a numerical gradient",
+    title=tr("Gradient checking: a numerical gradient", "梯度检验：数值梯度"),
     signature="numerical_gradient(f, W, eps)",
-    outputs=("∂f/∂W estimate",),
+    outputs=(tr("∂f/∂W estimate", "∂f/∂W 的估计值"),),
     cases=_gradcheck_cases,
     diagnoses=(_gradcheck_mistakes,),
     rtol=1e-7,
@@ -384,18 +512,43 @@ def _tanh_hidden_mistakes(got, expected, args, i):
     delta, W2, A1 = args
     back = delta @ W2.T
     if matches(got, back):
-        return say(f"that is ∂L/∂A1: the step through tanh (its derivative at Z1) is missing; see {STEP2}",
-                    "tanh′ written with the output: chapter 5, “tanh”")
+        return say(
+            tr(
+                f"that is ∂L/∂A1: the step through tanh (its derivative at Z1) is missing; see {STEP2.en}",
+                f"这是 ∂L/∂A1：缺少穿过 tanh 的那一步（它在 Z1 处的导数）；参见{STEP2.zh}",
+            ),
+            tr("tanh′ written with the output: chapter 5, “tanh”", "用输出表示的 tanh′：第5章“tanh”"),
+        )
     if matches(got, back * A1 * (1 - A1)):
-        return say("that is the sigmoid's derivative σ(1 − σ) applied to A1; this hidden layer is tanh, "
-                    "whose derivative is different; see chapter 5, “tanh”")
+        return say(
+            tr(
+                "that is the sigmoid's derivative σ(1 − σ) applied to A1; this hidden layer is tanh, "
+                "whose derivative is different; see chapter 5, “tanh”",
+                "这是把 sigmoid 的导数 σ(1 − σ) 用在了 A1 上；这个隐藏层是 tanh，它的导数不同；参见第5章“tanh”",
+            )
+        )
     if matches(got, back * (1 - A1)):
-        return say("the derivative of tanh, written with its output A1, has A1 squared; see chapter 5, “tanh”")
+        return say(
+            tr(
+                "the derivative of tanh, written with its output A1, has A1 squared; see chapter 5, “tanh”",
+                "tanh 的导数用输出 A1 表示时，含有 A1 的平方；参见第5章“tanh”",
+            )
+        )
     Z1 = np.arctanh(np.clip(A1, -1 + 1e-15, 1 - 1e-15))
     if matches(got, back * (1 - Z1**2)):
-        return say("tanh′ written with the output must be given A1 = tanh(Z1), not Z1; see chapter 5, “tanh”")
+        return say(
+            tr(
+                "tanh′ written with the output must be given A1 = tanh(Z1), not Z1; see chapter 5, “tanh”",
+                "用输出表示的 tanh′ 必须代入 A1 = tanh(Z1)，而不是 Z1；参见第5章“tanh”",
+            )
+        )
     if matches(got, back * A1):
-        return say("you multiplied by tanh(Z1) = A1 itself, not by its derivative; see chapter 5, “tanh”")
+        return say(
+            tr(
+                "you multiplied by tanh(Z1) = A1 itself, not by its derivative; see chapter 5, “tanh”",
+                "你乘的是 tanh(Z1) = A1 本身，而不是它的导数；参见第5章“tanh”",
+            )
+        )
     return None
 
 
@@ -404,7 +557,7 @@ def _tanh_hidden_mistakes(got, expected, args, i):
     section=STEP2,
     batch="delta_out",
     chapter=CHAPTER,
-    title="δ_hid when the hidden layer is tanh (derivation)",
+    title=tr("δ_hid when the hidden layer is tanh (derivation)", "隐藏层为 tanh 时的 δ_hid（推导）"),
     signature="tanh_hidden_delta(delta_out, W2, A1)",
     outputs=("δ_hid",),
     cases=_tanh_hidden_cases,

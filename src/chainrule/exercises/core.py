@@ -30,7 +30,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .guard import STOPPED, WRONG_ARGUMENTS, Echo, call_learner
+from ..language import Text, get_language, pick, tr
+from .guard import Echo, call_learner, ends_the_check, is_wrong_arguments
 
 EXERCISES: dict = {}  # id -> Exercise
 LATEST: dict = {}  # id -> the last CheckResult in this kernel, for the chapter summary
@@ -42,14 +43,21 @@ class Exercise:
     chapter: str
     title: str
     signature: str  # how the learner's function is called, e.g. "mul_backward(a, b, g)"
-    outputs: tuple  # what each returned value means, e.g. ("∂L/∂a", "∂L/∂b")
+    outputs: tuple  # what each returned value means, e.g. ("∂L/∂a", "∂L/∂b"); words in both languages: tr("new w", "新的 w")
     reference: Callable
     cases: Callable  # rng -> list of argument tuples
     diagnoses: tuple = ()  # (got, expected, args, output_index) -> message, (message, hint) or None
     rtol: float = 1e-6
     atol: float = 1e-9
     batch: str | None = None  # name of the argument whose axis 0 is the batch (None: no batch)
-    section: str = ""  # where to look, e.g. "chapter 2, “The product rule”" (used by generic messages)
+    section: Text | str = ""  # where to look, e.g. tr("chapter 2, “Computational graphs”", "第2章“计算图”") (generic messages)
+
+    def __post_init__(self):
+        # The title may be given in both languages; ``title`` stays the English string (grading,
+        # class reports), ``titles`` is what the learner sees (the chapter summary).
+        self.titles = self.title
+        if isinstance(self.title, Text):
+            self.title = self.title.en
 
     def argument_names(self):
         match = re.search(r"\((.*)\)", self.signature)
@@ -93,6 +101,7 @@ class CheckResult:
     messages: list = field(default_factory=list)
     hints: list = field(default_factory=list)  # filled only by check(..., hint=True)
     hint_available: bool = False  # a diagnosis has a hint the learner did not ask for
+    language: str = field(default_factory=get_language)  # the language of the report (set at evaluation)
 
     @property
     def passed(self):
@@ -101,17 +110,31 @@ class CheckResult:
     def __bool__(self):
         return self.passed
 
+    def _say(self, en, zh):
+        return zh if self.language == "zh" else en
+
     def headline(self):
         if self.status == "not implemented":
-            return f"… {self.exercise_id}: not implemented yet (0/{self.total})"
+            return self._say(
+                f"… {self.exercise_id}: not implemented yet (0/{self.total})",
+                f"… {self.exercise_id}：尚未实现（0/{self.total}）",
+            )
         mark = "✔" if self.passed else "✘"
-        return f"{mark} {self.exercise_id}: {self.score}/{self.total} checks passed"
+        return self._say(
+            f"{mark} {self.exercise_id}: {self.score}/{self.total} checks passed",
+            f"{mark} {self.exercise_id}：通过 {self.score}/{self.total} 项检查",
+        )
 
     def _footer(self):
         if self.hints:
-            return [f"  hint: {h}" for h in self.hints]
+            return [self._say(f"  hint: {h}", f"  提示：{h}") for h in self.hints]
         if self.hint_available and not self.passed:
-            return [f"  (a hint is available: check({self.exercise_id!r}, your_function, hint=True))"]
+            return [
+                self._say(
+                    f"  (a hint is available: check({self.exercise_id!r}, your_function, hint=True))",
+                    f"  （有提示可看：check({self.exercise_id!r}, your_function, hint=True)）",
+                )
+            ]
         return []
 
     def __str__(self):
@@ -154,11 +177,12 @@ def as_outputs(value, n):
 
 
 def describe_shape(arr):
-    return "a single number" if arr.ndim == 0 else f"shape {arr.shape}"
+    return pick("a single number", "单个数") if arr.ndim == 0 else pick(f"shape {arr.shape}", f"形状 {arr.shape}")
 
 
 def split_diagnosis(found):
-    """A diagnosis' result as (message, hint): it may return a message or a (message, hint) pair."""
+    """A diagnosis' result as (message, hint) strings in the current language: it may return a
+    message or a (message, hint) pair, each a string or a ``Text`` (``tr(english, chinese)``)."""
     if not found:
         return None
     if isinstance(found, (tuple, list)):
@@ -184,12 +208,16 @@ def quiet():
         yield
 
 
-FACTOR_OFF = "a constant factor is off"
-FACTOR_HINT = "look for a factor that is missing or doubled (a 2 from a square, a 1/2, a 1/N)"
+FACTOR_OFF = tr("a constant factor is off", "差了一个常数因子")
+FACTOR_HINT = tr(
+    "look for a factor that is missing or doubled (a 2 from a square, a 1/2, a 1/N)",
+    "找一找漏掉或多乘了的因子（平方带来的 2、1/2、1/N）",
+)
+WRONG_VALUE = tr("wrong value", "数值错误")
 
 
 def _see(section):
-    return f"; see {section}" if section else ""
+    return pick(f"; see {section}", f"；参见{section}") if str(section) else ""
 
 
 def constant_factor(got, expected, rtol=1e-6, atol=1e-9):
@@ -214,46 +242,82 @@ def generic_diagnosis(got, expected, args, batch_size=None, section=""):
     with quiet():
         if np.any(np.abs(expected) > 1e-8) and np.allclose(got, -expected, rtol=1e-6, atol=1e-9):
             return (
-                f"it is the reference times −1 at every entry: a sign is flipped{_see(section)}",
-                "check each minus sign in the rule, and the order of a difference (ŷ − y, not y − ŷ)",
+                pick(
+                    f"it is the reference times −1 at every entry: a sign is flipped{_see(section)}",
+                    f"每个元素都是参考答案的 −1 倍：符号反了{_see(section)}",
+                ),
+                pick(
+                    "check each minus sign in the rule, and the order of a difference (ŷ − y, not y − ŷ)",
+                    "检查法则中的每个负号，以及相减的顺序（ŷ − y，而不是 y − ŷ）",
+                ),
             )
         if not np.any(got) and np.any(np.abs(expected) > 1e-8):
-            return (f"it is all zeros{_see(section)}", "is something computed but never added or returned?")
+            return (
+                pick(f"it is all zeros{_see(section)}", f"全是零{_see(section)}"),
+                pick("is something computed but never added or returned?", "是否有某一项算出来了，却没有加上或返回？"),
+            )
         k = constant_factor(got, expected)
         if k is None:
             return None
         if batch_size and batch_size > 1 and np.isclose(k, batch_size):
             return (
-                f"it is the reference times {k:g}, the batch size: a sum over the batch where the mean belongs?{_see(section)}",
-                "the loss is the mean over the batch, so its gradient carries a 1/N",
+                pick(
+                    f"it is the reference times {k:g}, the batch size: a sum "
+                    f"over the batch where the mean belongs?{_see(section)}",
+                    f"是参考答案的 {k:g} 倍，恰好是批量大小：该对批量取平均的地方求了和？{_see(section)}",
+                ),
+                pick(
+                    "the loss is the mean over the batch, so its gradient carries a 1/N",
+                    "损失是对批量取的平均，所以它的梯度带有因子 1/N",
+                ),
             )
         if batch_size and batch_size > 1 and np.isclose(k, 1 / batch_size):
             return (
-                f"it is the reference divided by {1 / k:g}, the batch size: a mean where the sum belongs?{_see(section)}",
-                "the 1/N is already in the upstream gradient; do not divide twice",
+                pick(
+                    f"it is the reference divided by {1 / k:g}, the batch size: a mean where the sum belongs?{_see(section)}",
+                    f"是参考答案除以 {1 / k:g}，恰好是批量大小：该求和的地方取了平均？{_see(section)}",
+                ),
+                pick(
+                    "the 1/N is already in the upstream gradient; do not divide twice",
+                    "1/N 已经包含在上游梯度里了；不要再除一次",
+                ),
             )
         return (
-            f"it is the reference times {k:.4g} at every entry: {FACTOR_OFF}{_see(section)}",
-            FACTOR_HINT,
+            pick(
+                f"it is the reference times {k:.4g} at every entry: {FACTOR_OFF}{_see(section)}",
+                f"每个元素都是参考答案的 {k:.4g} 倍：{FACTOR_OFF}{_see(section)}",
+            ),
+            str(FACTOR_HINT),
         )
 
 
 def _compare_shape_and_type(name, got):
     """(message, None) if ``got`` is not a usable array, else (None, the float64 array)."""
+    kind = type(got).__name__
+    not_numbers = pick(f"{name}: expected numbers, got {kind}", f"{name}: 应为数值，收到的却是 {kind}")
     if got is None:
-        return f"{name}: your function returned None — did you forget `return`?", None
+        return pick(
+            f"{name}: your function returned None — did you forget `return`?",
+            f"{name}: 你的函数返回了 None——是不是忘了写 `return`？",
+        ), None
     if isinstance(getattr(got, "data", None), np.ndarray) and not isinstance(got, np.ndarray):
-        return f"{name}: you returned a {type(got).__name__}; return its .data, a numpy array", None
+        return pick(
+            f"{name}: you returned a {kind}; return its .data, a numpy array",
+            f"{name}: 你返回的是一个 {kind}；请返回它的 .data，即一个 numpy 数组",
+        ), None
     try:
         raw = np.asarray(got)
     except (TypeError, ValueError):
-        return f"{name}: expected numbers, got {type(got).__name__}", None
+        return not_numbers, None
     if np.iscomplexobj(raw):
-        return f"{name}: contains complex numbers; expected real numbers (a square root or power of a negative number?)", None
+        return pick(
+            f"{name}: contains complex numbers; expected real numbers (a square root or power of a negative number?)",
+            f"{name}: 含有复数，而应为实数（是否对负数开了平方根或求了幂？）",
+        ), None
     try:
         return None, np.asarray(raw, dtype=np.float64)
     except (TypeError, ValueError):
-        return f"{name}: expected numbers, got {type(got).__name__}", None
+        return not_numbers, None
 
 
 def compare(name, got, expected, args, diagnoses, index, rtol, atol, batch_size=None, section=""):
@@ -268,10 +332,16 @@ def compare(name, got, expected, args, diagnoses, index, rtol, atol, batch_size=
                 if found:
                     return f"{name}: {found[0]}", found[1]
             if got_arr.ndim == 2 and got_arr.shape == expected.shape[::-1]:
-                return f"{name}: has shape {got_arr.shape}, expected {expected.shape} — transposed?", None
-            return f"{name}: has {describe_shape(got_arr)}, expected {describe_shape(expected)}", None
+                return pick(
+                    f"{name}: has shape {got_arr.shape}, expected {expected.shape} — transposed?",
+                    f"{name}: 形状为 {got_arr.shape}，应为 {expected.shape}——是不是转置了？",
+                ), None
+            return pick(
+                f"{name}: has {describe_shape(got_arr)}, expected {describe_shape(expected)}",
+                f"{name}: 得到的是{describe_shape(got_arr)}，应为{describe_shape(expected)}",
+            ), None
         if not np.all(np.isfinite(got_arr)):
-            return f"{name}: contains NaN or inf", None
+            return pick(f"{name}: contains NaN or inf", f"{name}: 含有 NaN 或 inf"), None
         if np.allclose(got_arr, expected, rtol=rtol, atol=atol):
             return None
         for diagnose in diagnoses:
@@ -289,13 +359,17 @@ def wrong_value(name, got_arr, expected, rtol, atol):
     absolute difference where the reference is 0 (a relative error would be meaningless)."""
     excess = np.abs(got_arr - expected) / (atol + rtol * np.abs(expected))
     worst = np.unravel_index(int(np.argmax(excess)), excess.shape)
-    where = f" at index {tuple(int(i) for i in worst)}" if got_arr.ndim else ""
+    index = tuple(int(i) for i in worst)
+    where = pick(f" at index {index}", f"（索引 {index} 处）") if got_arr.ndim else ""
     mine, ref = got_arr[worst], expected[worst]
     if abs(ref) < 1e-8:
-        error = f"absolute difference {abs(mine - ref):.1e}"
+        error = pick(f"absolute difference {abs(mine - ref):.1e}", f"绝对误差 {abs(mine - ref):.1e}")
     else:
-        error = f"relative error {abs(mine - ref) / abs(ref):.1e}"
-    return f"{name}: wrong value{where}: yours {mine:.6g}, expected {ref:.6g} ({error})"
+        error = pick(f"relative error {abs(mine - ref) / abs(ref):.1e}", f"相对误差 {abs(mine - ref) / abs(ref):.1e}")
+    return pick(
+        f"{name}: {WRONG_VALUE}{where}: yours {mine:.6g}, expected {ref:.6g} ({error})",
+        f"{name}: {WRONG_VALUE}{where}：你的是 {mine:.6g}，应为 {ref:.6g}（{error}）",
+    )
 
 
 def local_caller(fn, seconds=None, echo=False):
@@ -326,7 +400,12 @@ def run_check(exercise_id, fn, seed=None, hint=False):
     ex = get_exercise(exercise_id)
     if not callable(fn):
         result = CheckResult(ex.id, ex.title, "failed", 0, len(ex.cases(np.random.default_rng(seed))))
-        result.messages.append(f"check expects your function {ex.signature}, got {type(fn).__name__}")
+        result.messages.append(
+            pick(
+                f"check expects your function {ex.signature}, got {type(fn).__name__}",
+                f"check 需要你的函数 {ex.signature}，收到的却是 {type(fn).__name__}",
+            )
+        )
         return result
     return evaluate(ex, local_caller(fn, echo=True), seed, hint=hint)
 
@@ -350,26 +429,50 @@ def evaluate(ex, call, seed=None, hint=False):
         if failure == "not implemented":
             result.status = "not implemented"
             result.score = 0
-            result.messages = [f"replace `raise NotImplementedError` in {ex.signature} with your code"]
+            result.messages = [
+                pick(
+                    f"replace `raise NotImplementedError` in {ex.signature} with your code",
+                    f"把 {ex.signature} 中的 `raise NotImplementedError` 换成你的代码",
+                )
+            ]
             result.hints, result.hint_available = [], False
             return result
         if failure:
-            if str(failure).startswith(WRONG_ARGUMENTS):
-                messages.append(f"{failure}; check calls it as {ex.signature}")
+            if is_wrong_arguments(failure):
+                messages.append(
+                    pick(f"{failure}; check calls it as {ex.signature}", f"{failure}；check 以 {ex.signature} 的形式调用它")
+                )
                 break  # every case would say the same
             messages.append(failure)
-            if STOPPED in failure:
+            if ends_the_check(failure):
                 break  # one endless loop is enough: do not wait for it once per case
             continue
         problems = []
         outputs = as_outputs(got, len(ex.outputs))
         if changed:
             # Its values were computed from changed inputs: comparing them would only confuse.
-            problems.append(("your function changed its input arrays in place (e.g. x *= 2); compute new arrays instead", None))
+            problems.append(
+                (
+                    pick(
+                        "your function changed its input arrays in place (e.g. x *= 2); compute new arrays instead",
+                        "你的函数原地修改了输入数组（例如 x *= 2）；请计算出新的数组",
+                    ),
+                    None,
+                )
+            )
         elif outputs is None:
-            problems.append((f"return {len(ex.outputs)} values ({', '.join(ex.outputs)}), got {type(got).__name__}", None))
+            names, kind = ", ".join(map(str, ex.outputs)), type(got).__name__
+            problems.append(
+                (
+                    pick(
+                        f"return {len(ex.outputs)} values ({names}), got {kind}",
+                        f"应返回 {len(ex.outputs)} 个值（{names}），收到的却是 {kind}",
+                    ),
+                    None,
+                )
+            )
         else:
-            for i, (name, mine, ref) in enumerate(zip(ex.outputs, outputs, expected, strict=True)):
+            for i, (name, mine, ref) in enumerate(zip(map(str, ex.outputs), outputs, expected, strict=True)):
                 found = compare(
                     name,
                     mine,
@@ -384,7 +487,7 @@ def evaluate(ex, call, seed=None, hint=False):
                 )
                 if found:
                     problems.append(found)
-                    if found[0].startswith(f"{name}: wrong value") or FACTOR_OFF in found[0]:
+                    if found[0].startswith(f"{name}: {WRONG_VALUE}") or str(FACTOR_OFF) in found[0]:
                         plain.setdefault(i, []).append((found[0], mine, ref))
                 else:
                     plain.setdefault(i, []).append((None, mine, ref))
@@ -401,7 +504,7 @@ def evaluate(ex, call, seed=None, hint=False):
     if factor_found:
         result.hint_available = True
         if hint:
-            hints.append(FACTOR_HINT)
+            hints.append(str(FACTOR_HINT))
     result.status = "passed" if result.score == result.total else "failed"
     result.messages = distinct(messages)
     result.hints = list(dict.fromkeys(hints))
@@ -445,7 +548,10 @@ def _factor_across_cases(ex, plain, messages):
         if k is None:
             continue
         replaced = {message for message, _, _ in rows}
-        summary = f"{ex.outputs[i]}: it is the reference times {k:.4g} in every case: {FACTOR_OFF}{_see(ex.section)}"
+        summary = pick(
+            f"{ex.outputs[i]}: it is the reference times {k:.4g} in every case: {FACTOR_OFF}{_see(ex.section)}",
+            f"{ex.outputs[i]}: 在每个测试用例中都是参考答案的 {k:.4g} 倍：{FACTOR_OFF}{_see(ex.section)}",
+        )
         first = next(n for n, m in enumerate(messages) if m in replaced)
         messages = (
             [m for m in messages[:first] if m not in replaced] + [summary] + [m for m in messages[first:] if m not in replaced]

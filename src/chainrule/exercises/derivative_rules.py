@@ -7,14 +7,14 @@ chapter 2; the formula itself is only in the hint, shown with ``check(..., hint=
 
 import numpy as np
 
+from ..language import tr
 from .core import exercise, matches, say, softmax
 
 CHAPTER = "derivative_rules"
-RULES = "chapter 2, “Sum, product and chain rules”"
-PATHS = "chapter 2, “The multivariable chain rule: sum over paths”"
-GRAPHS = "chapter 2, “Computational graphs”"
-NUMERICAL = "chapter 2, “Numerical, symbolic and automatic differentiation”"
-
+RULES = tr("chapter 2, “Sum, product and chain rules”", "第2章“求和法则、乘积法则与链式法则”")
+PATHS = tr("chapter 2, “The multivariable chain rule: sum over paths”", "第2章“多元链式法则：对路径求和”")
+GRAPHS = tr("chapter 2, “Computational graphs”", "第2章“计算图”")
+NUMERICAL = tr("chapter 2, “Numerical, symbolic and automatic differentiation”", "第2章“数值微分、符号微分与自动微分”")
 
 
 # --- 1. the product rule, as a backward function ------------------------------------
@@ -29,13 +29,22 @@ def _product_mistakes(got, expected, args, i):
     a, b, g = args
     if matches(got, g * (a if i == 0 else b)):
         return say(
-            f"the factors are swapped: each input's gradient uses the *other* factor; see {RULES} (product rule)",
-            ["∂(ab)/∂a is b", "∂(ab)/∂b is a"][i] + ", times the upstream gradient g",
+            tr(
+                f"the factors are swapped: each input's gradient uses the *other* factor; see {RULES.en} (product rule)",
+                f"两个因子用反了：每个输入的梯度用的是*另一个*因子；参见{RULES.zh}（乘积法则）",
+            ),
+            tr(
+                ["∂(ab)/∂a is b", "∂(ab)/∂b is a"][i] + ", times the upstream gradient g",
+                ["∂(ab)/∂a 是 b", "∂(ab)/∂b 是 a"][i] + "，再乘以上游梯度 g",
+            ),
         )
     if matches(got, b if i == 0 else a):
         return say(
-            f"that is the local derivative alone: the upstream gradient g is not used; see {GRAPHS}",
-            "chain rule: upstream gradient × local derivative",
+            tr(
+                f"that is the local derivative alone: the upstream gradient g is not used; see {GRAPHS.en}",
+                f"这只是局部导数：没有用到上游梯度 g；参见{GRAPHS.zh}",
+            ),
+            tr("chain rule: upstream gradient × local derivative", "链式法则：上游梯度 × 局部导数"),
         )
     return None
 
@@ -43,12 +52,12 @@ def _product_mistakes(got, expected, args, i):
 @exercise(
     id="derivative_rules.product_rule",
     chapter=CHAPTER,
-    title="Backward of a product",
+    title=tr("Backward of a product", "乘积的反向传播"),
     signature="mul_backward(a, b, g)",
     outputs=("∂L/∂a", "∂L/∂b"),
     cases=_product_cases,
     diagnoses=(_product_mistakes,),
-    section=f"{RULES} (product rule)",
+    section=tr(f"{RULES.en} (product rule)", f"{RULES.zh}（乘积法则）"),
 )
 def mul_backward(a, b, g):
     return g * b, g * a
@@ -66,18 +75,27 @@ def _linear_mistakes(got, expected, args, i):
     r = w @ x + b - y
     if matches(got, expected / 2):
         return say(
-            f"half the reference: the outer derivative, of the square, is missing its factor; see {RULES} (power rule)",
-            "d(r²)/dr = 2r",
+            tr(
+                f"half the reference: the outer derivative, of the square, is missing its factor; see {RULES.en} (power rule)",
+                f"只有参考答案的一半：外层（平方）的导数少了它的因子；参见{RULES.zh}（幂法则）",
+            ),
+            tr("d(r²)/dr = 2r", "平方的导数：d(r²)/dr = 2r"),
         )
     if i == 0 and matches(got, 2 * r * w):
         return say(
-            f"the inner derivative is taken with respect to the wrong factor; see {GRAPHS}",
-            "∂(w·x)/∂w is x, not w",
+            tr(
+                f"the inner derivative is taken with respect to the wrong factor; see {GRAPHS.en}",
+                f"内层导数对错了因子求导；参见{GRAPHS.zh}",
+            ),
+            tr("∂(w·x)/∂w is x, not w", "∂(w·x)/∂w 是 x，而不是 w"),
         )
     if i == 0 and got.shape == () and np.isclose(got, 2 * r):
         return say(
-            f"that is ∂L/∂r only; the chain continues to w, and ∂L/∂w has w's shape; see {GRAPHS}",
-            "multiply by ∂r/∂w, a vector of w's shape",
+            tr(
+                f"that is ∂L/∂r only; the chain continues to w, and ∂L/∂w has w's shape; see {GRAPHS.en}",
+                f"这只是 ∂L/∂r；链条还要继续到 w，而 ∂L/∂w 的形状与 w 相同；参见{GRAPHS.zh}",
+            ),
+            tr("multiply by ∂r/∂w, a vector of w's shape", "再乘以 ∂r/∂w，它是与 w 形状相同的向量"),
         )
     return None
 
@@ -85,7 +103,7 @@ def _linear_mistakes(got, expected, args, i):
 @exercise(
     id="derivative_rules.chain_rule",
     chapter=CHAPTER,
-    title="Chain rule for L = (w·x + b − y)²",
+    title=tr("Chain rule for L = (w·x + b − y)²", "L = (w·x + b − y)² 的链式法则"),
     signature="linear_square_grads(w, x, b, y)",
     outputs=("∂L/∂w", "∂L/∂b"),
     cases=_linear_cases,
@@ -107,13 +125,29 @@ def _paths_cases(rng):
 def _paths_mistakes(got, expected, args, i):
     (x,) = args
     if matches(got, 2 * x * np.sin(x)):
-        return say(f"only the path through u = x² is followed; x also reaches L through v; see {PATHS}")
+        return say(
+            tr(
+                f"only the path through u = x² is followed; x also reaches L through v; see {PATHS.en}",
+                f"只沿经过 u = x² 的路径求导；x 还经由 v 到达 L；参见{PATHS.zh}",
+            )
+        )
     if matches(got, x**2 * np.cos(x)):
-        return say(f"only the path through v = sin x is followed; x also reaches L through u; see {PATHS}")
+        return say(
+            tr(
+                f"only the path through v = sin x is followed; x also reaches L through u; see {PATHS.en}",
+                f"只沿经过 v = sin x 的路径求导；x 还经由 u 到达 L；参见{PATHS.zh}",
+            )
+        )
     if matches(got, 2 * x * np.cos(x)):
         return say(
-            f"that multiplies the two local derivatives; the paths' contributions are added; see {PATHS}",
-            "each path contributes ∂L/∂(intermediate) × d(intermediate)/dx, and ∂L/∂u = v, ∂L/∂v = u",
+            tr(
+                f"that multiplies the two local derivatives; the paths' contributions are added; see {PATHS.en}",
+                f"这是把两个局部导数相乘；各条路径的贡献应当相加；参见{PATHS.zh}",
+            ),
+            tr(
+                "each path contributes ∂L/∂(intermediate) × d(intermediate)/dx, and ∂L/∂u = v, ∂L/∂v = u",
+                "每条路径贡献 ∂L/∂(中间变量) × d(中间变量)/dx，而 ∂L/∂u = v，∂L/∂v = u",
+            ),
         )
     return None
 
@@ -121,7 +155,7 @@ def _paths_mistakes(got, expected, args, i):
 @exercise(
     id="derivative_rules.sum_over_paths",
     chapter=CHAPTER,
-    title="Multivariable chain rule: sum over paths",
+    title=tr("Multivariable chain rule: sum over paths", "多元链式法则：对路径求和"),
     signature="diamond_grad(x)",
     outputs=("dL/dx",),
     cases=_paths_cases,
@@ -155,31 +189,48 @@ def _difference_mistakes(got, expected, args, i):
     f, x, eps = args
     if matches(got, (f(x + eps) - f(x)) / eps):
         return say(
-            f"that is the one-sided difference, error O(ε); use points on both sides of x; see {NUMERICAL}",
-            "evaluate f at x + ε and x − ε",
+            tr(
+                f"that is the one-sided difference, error O(ε); use points on both sides of x; see {NUMERICAL.en}",
+                f"这是单侧差分，误差为 O(ε)；要用 x 两侧的点；参见{NUMERICAL.zh}",
+            ),
+            tr("evaluate f at x + ε and x − ε", "在 x + ε 和 x − ε 处计算 f"),
         )
     if matches(got, (f(x + eps) - f(x - eps)) / eps):
-        return say(f"twice the reference: the two points are 2ε apart; see {NUMERICAL}", "divide by 2ε")
+        return say(
+            tr(
+                f"twice the reference: the two points are 2ε apart; see {NUMERICAL.en}",
+                f"是参考答案的两倍：两个点相距 2ε；参见{NUMERICAL.zh}",
+            ),
+            tr("divide by 2ε", "除以 2ε"),
+        )
     if matches(got, (f(x + eps) - f(x - eps)) / 2 * eps):
         return say(
-            "operator precedence: `/ 2 * eps` divides by 2 and then multiplies by eps",
-            "put the whole denominator in parentheses: / (2 * eps)",
+            tr(
+                "operator precedence: `/ 2 * eps` divides by 2 and then multiplies by eps",
+                "运算符优先级：`/ 2 * eps` 是先除以 2，再乘以 eps",
+            ),
+            tr("put the whole denominator in parentheses: / (2 * eps)", "把整个分母放进括号：/ (2 * eps)"),
         )
     for step in COMMON_STEPS:
         # Central estimates at two steps differ by only O(ε²), so compare tightly: the same
         # formula at the same step reproduces the answer to rounding error.
         candidate = (f(x + step) - f(x - step)) / (2 * step)
         if not np.isclose(step, eps) and np.allclose(got, candidate, rtol=1e-11, atol=1e-13):
-            return say(f"that uses a fixed step of its own ({step:g}), not the argument eps; see {NUMERICAL}")
+            return say(
+                tr(
+                    f"that uses a fixed step of its own ({step:g}), not the argument eps; see {NUMERICAL.en}",
+                    f"这里用了自己固定的步长（{step:g}），而不是参数 eps；参见{NUMERICAL.zh}",
+                )
+            )
     return None
 
 
 @exercise(
     id="derivative_rules.central_difference",
     chapter=CHAPTER,
-    title="Numerical derivative by central differences",
+    title=tr("Numerical derivative by central differences", "用中心差分求数值导数"),
     signature="central_difference(f, x, eps)",
-    outputs=("f′(x) estimate",),
+    outputs=(tr("f′(x) estimate", "f′(x) 的估计值"),),
     cases=_difference_cases,
     diagnoses=(_difference_mistakes,),
     rtol=1e-9,
@@ -204,23 +255,38 @@ def _bias_mistakes(got, expected, args, i):
         return None
     if got.shape == (1, g.shape[1]) and matches(got.reshape(-1), g.sum(axis=0)):
         return say(
-            "the values are right, but the shape is (1, m): ∂L/∂b must have b's shape (m,)",
-            "drop keepdims=True, or reshape the result to b's shape",
+            tr(
+                "the values are right, but the shape is (1, m): ∂L/∂b must have b's shape (m,)",
+                "数值对了，但形状是 (1, m)：∂L/∂b 的形状必须与 b 相同，即 (m,)",
+            ),
+            tr("drop keepdims=True, or reshape the result to b's shape", "去掉 keepdims=True，或把结果 reshape 成 b 的形状"),
         )
     if matches(got, g):
         return say(
-            f"b was added to every row of the batch, so each b_j reaches the loss along N paths; see {PATHS}",
-            "add up the N contributions: sum the upstream gradient over the batch axis (axis 0)",
+            tr(
+                f"b was added to every row of the batch, so each b_j reaches the loss along N paths; see {PATHS.en}",
+                f"b 被加到了批量的每一行上，所以每个 b_j 沿 N 条路径到达损失；参见{PATHS.zh}",
+            ),
+            tr(
+                "add up the N contributions: sum the upstream gradient over the batch axis (axis 0)",
+                "把这 N 份贡献加起来：沿批量轴（axis 0）对上游梯度求和",
+            ),
         )
     if matches(got, g.sum(axis=1)):
         return say(
-            f"summed over the wrong axis: b has one entry per column; see {PATHS}",
-            "sum over the rows (axis 0)",
+            tr(
+                f"summed over the wrong axis: b has one entry per column; see {PATHS.en}",
+                f"沿错了轴求和：b 的每个元素对应一列；参见{PATHS.zh}",
+            ),
+            tr("sum over the rows (axis 0)", "沿行方向求和（axis 0）"),
         )
     if g.shape[0] > 1 and matches(got, g.mean(axis=0)):
         return say(
-            f"that is the mean over the batch; each row adds its own contribution; see {PATHS}",
-            "the contributions of the N paths are added, not averaged",
+            tr(
+                f"that is the mean over the batch; each row adds its own contribution; see {PATHS.en}",
+                f"这是对批量取平均；每一行都贡献自己的一份，应当相加；参见{PATHS.zh}",
+            ),
+            tr("the contributions of the N paths are added, not averaged", "N 条路径的贡献要相加，而不是取平均"),
         )
     return None
 
@@ -228,7 +294,7 @@ def _bias_mistakes(got, expected, args, i):
 @exercise(
     id="derivative_rules.bias_gradient",
     chapter=CHAPTER,
-    title="Gradient through broadcasting: Z + b",
+    title=tr("Gradient through broadcasting: Z + b", "经过广播的梯度：Z + b"),
     signature="add_bias_backward(z, b, g)",
     outputs=("∂L/∂Z", "∂L/∂b"),
     cases=_bias_cases,
@@ -260,26 +326,39 @@ def _lse_mistakes(got, expected, args, i):
         safe = np.all(Z < 700)  # recompute the unshifted mistakes only where exp cannot overflow
         if safe and matches(got, np.exp(Z)):
             return say(
-                f"that is the derivative of the sum of exponentials alone; the outer logarithm is not differentiated; "
-                f"see {RULES} (chain rule)",
-                "d log(s)/ds = 1/s, with s the row's sum of exponentials",
+                tr(
+                    f"that is the derivative of the sum of exponentials alone; the outer logarithm is not differentiated; "
+                    f"see {RULES.en} (chain rule)",
+                    f"这只是指数和本身的导数；外层的对数没有求导；参见{RULES.zh}（链式法则）",
+                ),
+                tr("d log(s)/ds = 1/s, with s the row's sum of exponentials", "d log(s)/ds = 1/s，其中 s 是这一行的指数和"),
             )
         if safe and matches(got, np.broadcast_to(1 / np.exp(Z).sum(axis=1, keepdims=True), Z.shape)):
             return say(
-                f"only the outer derivative is there; the inner one, of each exponential, is missing; see {RULES} (chain rule)",
-                "ds/dZ_ki = e^(Z_ki)",
+                tr(
+                    "only the outer derivative is there; the inner one, of "
+                    f"each exponential, is missing; see {RULES.en} (chain rule)",
+                    f"只有外层导数；缺少内层（每个指数函数）的导数；参见{RULES.zh}（链式法则）",
+                ),
+                tr("ds/dZ_ki = e^(Z_ki)", "内层导数：ds/dZ_ki = e^(Z_ki)"),
             )
     if matches(got, softmax(Z, axis=0)):
         return say(
-            "normalised over the wrong axis: each row k has its own log-sum-exp, so each row of the gradient sums to 1",
-            "the sum in lse runs over the C entries of a row (axis=1)",
+            tr(
+                "normalised over the wrong axis: each row k has its own log-sum-exp, so each row of the gradient sums to 1",
+                "沿错了轴规范化：每一行 k 有自己的 log-sum-exp，所以梯度的每一行之和为 1",
+            ),
+            tr("the sum in lse runs over the C entries of a row (axis=1)", "lse 中的求和遍历一行的 C 个元素（axis=1）"),
         )
     if matches(
         got, Z - np.log(np.exp(Z - Z.max(axis=1, keepdims=True)).sum(axis=1, keepdims=True)) - Z.max(axis=1, keepdims=True)
     ):
         return say(
-            "that is log-softmax, the logarithm of the gradient; the gradient itself is positive and each row sums to 1",
-            "exponentiate the log-probabilities",
+            tr(
+                "that is log-softmax, the logarithm of the gradient; the gradient itself is positive and each row sums to 1",
+                "这是 log-softmax，即梯度的对数；梯度本身是正的，且每行之和为 1",
+            ),
+            tr("exponentiate the log-probabilities", "对这些对数概率取指数"),
         )
     return None
 
@@ -287,12 +366,12 @@ def _lse_mistakes(got, expected, args, i):
 @exercise(
     id="derivative_rules.logsumexp_gradient",
     chapter=CHAPTER,
-    title="Gradient of log-sum-exp (derivation)",
+    title=tr("Gradient of log-sum-exp (derivation)", "log-sum-exp 的梯度（推导）"),
     signature="lse_grad(Z)",
     outputs=("∂L/∂Z",),
     cases=_lse_cases,
     diagnoses=(_lse_mistakes,),
-    section=f"{RULES} (chain rule)",
+    section=tr(f"{RULES.en} (chain rule)", f"{RULES.zh}（链式法则）"),
 )
 def lse_grad(Z):
     e = np.exp(Z - Z.max(axis=1, keepdims=True))

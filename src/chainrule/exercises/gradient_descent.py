@@ -6,14 +6,15 @@ chapter 3; the formula itself is only in the hint, shown with ``check(..., hint=
 
 import numpy as np
 
+from ..language import tr
 from .core import exercise, matches, say
 
 CHAPTER = "gradient_descent"
-UPDATE = "chapter 3, “The update rule, and why it goes downhill”"
-DIRECTIONS = "chapter 3, “Many directions: eigenvalues and the condition number”"
-MINIBATCH = "chapter 3, “Full-batch and mini-batch descent on the digits”"
-MOMENTUM = "chapter 3, “Outlook: momentum and Adam”"
-
+NEW_W = tr("new w", "新的 w")
+UPDATE = tr("chapter 3, “The update rule, and why it goes downhill”", "第3章“更新规则，以及它为什么走向下坡”")
+DIRECTIONS = tr("chapter 3, “Many directions: eigenvalues and the condition number”", "第3章“多个方向：特征值与条件数”")
+MINIBATCH = tr("chapter 3, “Full-batch and mini-batch descent on the digits”", "第3章“手写数字数据集上的全批量下降与小批量下降”")
+MOMENTUM = tr("chapter 3, “Outlook: momentum and Adam”", "第3章“展望：动量法与Adam算法”")
 
 
 # --- one step ----------------------------------------------------------------------------
@@ -26,20 +27,32 @@ def _step_cases(rng):
 def _step_mistakes(got, expected, args, i):
     w, grad, lr = args
     if matches(got, w + lr * grad):
-        return say(f"that steps *along* the gradient, uphill; see {UPDATE}", "gradient descent subtracts η·∂L/∂w")
+        return say(
+            tr(f"that steps *along* the gradient, uphill; see {UPDATE.en}", f"这是*沿着*梯度走，也就是上坡；参见{UPDATE.zh}"),
+            tr("gradient descent subtracts η·∂L/∂w", "梯度下降减去 η·∂L/∂w"),
+        )
     if matches(got, w - grad):
-        return say(f"the learning rate is not used; see {UPDATE}", "the step is η times the gradient")
+        return say(
+            tr(f"the learning rate is not used; see {UPDATE.en}", f"没有用到学习率；参见{UPDATE.zh}"),
+            tr("the step is η times the gradient", "步长是 η 乘以梯度"),
+        )
     if matches(got, -lr * grad):
-        return say(f"that is only the change of the weights; return the new weights; see {UPDATE}", "add the change to w")
+        return say(
+            tr(
+                f"that is only the change of the weights; return the new weights; see {UPDATE.en}",
+                f"这只是权重的变化量；要返回新的权重；参见{UPDATE.zh}",
+            ),
+            tr("add the change to w", "把变化量加到 w 上"),
+        )
     return None
 
 
 @exercise(
     id="gradient_descent.gd_step",
     chapter=CHAPTER,
-    title="One gradient-descent step",
+    title=tr("One gradient-descent step", "梯度下降的一步"),
     signature="gd_step(w, grad, lr)",
-    outputs=("new w",),
+    outputs=(NEW_W,),
     cases=_step_cases,
     diagnoses=(_step_mistakes,),
     section=UPDATE,
@@ -65,19 +78,28 @@ def _lr_mistakes(got, expected, args, i):
     lam = np.linalg.eigvalsh(A)
     if matches(got, np.asarray(2 / lam.min())):
         return say(
-            f"that uses the flattest direction; the steepest direction diverges first; see {DIRECTIONS}",
-            "the limit comes from the largest eigenvalue",
+            tr(
+                f"that uses the flattest direction; the steepest direction diverges first; see {DIRECTIONS.en}",
+                f"这用的是最平缓的方向；最陡的方向最先发散；参见{DIRECTIONS.zh}",
+            ),
+            tr("the limit comes from the largest eigenvalue", "这个上限由最大的特征值决定"),
         )
     if matches(got, np.asarray(1 / lam.max())):
         return say(
-            "that is the best step for the steepest direction (it lands on the minimum); "
-            f"the stability limit is larger; see {DIRECTIONS}",
-            "a direction with curvature λ still converges while |1 − ηλ| < 1",
+            tr(
+                "that is the best step for the steepest direction (it lands on the minimum); "
+                f"the stability limit is larger; see {DIRECTIONS.en}",
+                f"这是对最陡方向最好的步长（一步落到最小值）；稳定性的上限更大；参见{DIRECTIONS.zh}",
+            ),
+            tr("a direction with curvature λ still converges while |1 − ηλ| < 1", "曲率为 λ 的方向只要 |1 − ηλ| < 1 就仍然收敛"),
         )
     if matches(got, np.asarray(2 / np.abs(A).max())) or matches(got, np.asarray(2 / np.trace(A))):
         return say(
-            f"use the eigenvalues of A, not its entries or its trace; see {DIRECTIONS}",
-            "np.linalg.eigvalsh gives the eigenvalues of a symmetric matrix",
+            tr(
+                f"use the eigenvalues of A, not its entries or its trace; see {DIRECTIONS.en}",
+                f"要用 A 的特征值，而不是它的元素或迹；参见{DIRECTIONS.zh}",
+            ),
+            tr("np.linalg.eigvalsh gives the eigenvalues of a symmetric matrix", "np.linalg.eigvalsh 给出对称矩阵的特征值"),
         )
     return None
 
@@ -85,7 +107,7 @@ def _lr_mistakes(got, expected, args, i):
 @exercise(
     id="gradient_descent.max_stable_lr",
     chapter=CHAPTER,
-    title="The largest stable learning rate of a quadratic",
+    title=tr("The largest stable learning rate of a quadratic", "二次函数的最大稳定学习率"),
     signature="max_stable_lr(A)",
     outputs=("η_max",),
     cases=_lr_cases,
@@ -122,27 +144,48 @@ def _epoch_reference(w, X, y, lr, batch_size, mean=True, drop_last=False, sign=1
 def _epoch_mistakes(got, expected, args, i):
     w, X, y, lr, batch = args
     if matches(got, _epoch_reference(w, X, y, lr, len(X))):
-        return say(f"that is one full-batch step; an epoch takes one step per mini-batch; see {MINIBATCH}")
+        return say(
+            tr(
+                f"that is one full-batch step; an epoch takes one step per mini-batch; see {MINIBATCH.en}",
+                f"这是一次全批量的更新；一轮（epoch）要对每个小批量各走一步；参见{MINIBATCH.zh}",
+            )
+        )
     if matches(got, _epoch_reference(w, X, y, lr, batch, drop_last=True)):
-        return say(f"the last, smaller batch was skipped; an epoch uses every example once; see {MINIBATCH}")
+        return say(
+            tr(
+                f"the last, smaller batch was skipped; an epoch uses every example once; see {MINIBATCH.en}",
+                f"跳过了最后那个较小的批量；一轮要把每个样本都用一次；参见{MINIBATCH.zh}",
+            )
+        )
     if matches(got, _epoch_reference(w, X, y, lr, batch, divide_by_batch_size=True)):
         return say(
-            "the last batch is smaller than batch_size, and its mean must divide by its own size",
-            "divide by len(Xb), the number of rows actually in the batch",
+            tr(
+                "the last batch is smaller than batch_size, and its mean must divide by its own size",
+                "最后一个批量比 batch_size 小，它的平均值必须除以它自己的大小",
+            ),
+            tr("divide by len(Xb), the number of rows actually in the batch", "除以 len(Xb)，即这个批量中实际的行数"),
         )
     if matches(got, _epoch_reference(w, X, y, lr, batch, mean=False)):
-        return say(f"each batch's gradient should be the mean over the batch, not the sum; see {MINIBATCH}")
+        return say(
+            tr(
+                f"each batch's gradient should be the mean over the batch, not the sum; see {MINIBATCH.en}",
+                f"每个批量的梯度应是对该批量取平均，而不是求和；参见{MINIBATCH.zh}",
+            )
+        )
     if matches(got, _epoch_reference(w, X, y, lr, batch, sign=-1.0)):
-        return say(f"the steps go uphill; see {UPDATE}", "subtract η times the gradient")
+        return say(
+            tr(f"the steps go uphill; see {UPDATE.en}", f"每一步都在上坡；参见{UPDATE.zh}"),
+            tr("subtract η times the gradient", "减去 η 乘以梯度"),
+        )
     return None
 
 
 @exercise(
     id="gradient_descent.minibatch_epoch",
     chapter=CHAPTER,
-    title="One epoch of mini-batch SGD",
+    title=tr("One epoch of mini-batch SGD", "小批量随机梯度下降的一轮"),
     signature="sgd_epoch(w, X, y, lr, batch_size)",
-    outputs=("w after the epoch",),
+    outputs=(tr("w after the epoch", "这一轮之后的 w"),),
     cases=_epoch_cases,
     diagnoses=(_epoch_mistakes,),
     section=MINIBATCH,
@@ -168,32 +211,49 @@ def _momentum_mistakes(got, expected, args, i):
     w, v, grad, lr, beta = args
     if i == 0 and matches(got, w - lr * v):
         return say(
-            f"w was moved with the old velocity; the velocity is updated first; see {MOMENTUM}",
-            "compute v_new, then step w along v_new",
+            tr(
+                f"w was moved with the old velocity; the velocity is updated first; see {MOMENTUM.en}",
+                f"w 是用旧的速度移动的；应先更新速度；参见{MOMENTUM.zh}",
+            ),
+            tr("compute v_new, then step w along v_new", "先算出 v_new，再让 w 沿 v_new 走一步"),
         )
     if i == 0 and matches(got, w - lr * grad):
-        return say(f"that is a plain gradient step; momentum steps along the velocity; see {MOMENTUM}")
+        return say(
+            tr(
+                f"that is a plain gradient step; momentum steps along the velocity; see {MOMENTUM.en}",
+                f"这是普通的梯度下降一步；动量法沿速度方向走；参见{MOMENTUM.zh}",
+            )
+        )
     if matches(got, (w + beta * v - lr * grad, beta * v - lr * grad)[i]):
         return say(
-            f"that is the other convention, where the velocity already holds −η times the gradient; see {MOMENTUM}",
-            "here v ← βv + ∂L/∂w and then w ← w − η·v",
+            tr(
+                f"that is the other convention, where the velocity already holds −η times the gradient; see {MOMENTUM.en}",
+                f"这是另一种约定，其中速度已经包含了 −η 乘以梯度；参见{MOMENTUM.zh}",
+            ),
+            tr("here v ← βv + ∂L/∂w and then w ← w − η·v", "这里是 v ← βv + ∂L/∂w，然后 w ← w − η·v"),
         )
     if matches(got, (w - lr * (beta * v + (1 - beta) * grad), beta * v + (1 - beta) * grad)[i]):
         return say(
-            f"that is the exponential moving average used by Adam; in this rule the gradient enters unscaled; see {MOMENTUM}",
-            "v ← βv + ∂L/∂w, without a factor (1 − β)",
+            tr(
+                "that is the exponential moving average used by Adam; in "
+                f"this rule the gradient enters unscaled; see {MOMENTUM.en}",
+                f"这是 Adam 使用的指数移动平均；在这条规则中梯度不加缩放地进入；参见{MOMENTUM.zh}",
+            ),
+            tr("v ← βv + ∂L/∂w, without a factor (1 − β)", "v ← βv + ∂L/∂w，没有因子 (1 − β)"),
         )
     if matches(got, (w - lr * (v + grad), v + grad)[i]):
-        return say(f"the velocity must decay: β is not used; see {MOMENTUM}")
+        return say(
+            tr(f"the velocity must decay: β is not used; see {MOMENTUM.en}", f"速度必须衰减：没有用到 β；参见{MOMENTUM.zh}")
+        )
     return None
 
 
 @exercise(
     id="gradient_descent.momentum_step",
     chapter=CHAPTER,
-    title="One step of momentum",
+    title=tr("One step of momentum", "动量法的一步"),
     signature="momentum_step(w, v, grad, lr, beta)",
-    outputs=("new w", "new v"),
+    outputs=(NEW_W, tr("new v", "新的 v")),
     cases=_momentum_cases,
     diagnoses=(_momentum_mistakes,),
     section=MOMENTUM,
@@ -228,38 +288,62 @@ def _decay_mistakes(got, expected, args, i):
         return None  # every variant is the plain step here
     if matches(got, _decay_step(w, grad, lr, alpha, factor=0.0)):
         return say(
-            "the penalty has no effect: its gradient is missing from the step",
-            "differentiate (ρ/2)‖w‖² entry by entry and add it to the data gradient",
+            tr("the penalty has no effect: its gradient is missing from the step", "惩罚项不起作用：更新中缺少它的梯度"),
+            tr(
+                "differentiate (ρ/2)‖w‖² entry by entry and add it to the data gradient",
+                "对 (ρ/2)‖w‖² 逐元素求导，再加到数据项的梯度上",
+            ),
         )
     if matches(got, _decay_step(w, grad, lr, alpha, factor=2.0)):
         return say(
-            "the weight-decay term is twice too large: check the derivative of the penalty, ½ included",
-            "∂/∂w_i of (ρ/2) Σ_j w_j² has no factor 2 left",
+            tr(
+                "the weight-decay term is twice too large: check the derivative of the penalty, ½ included",
+                "权重衰减项大了一倍：检查惩罚项的导数，包括其中的 ½",
+            ),
+            tr("∂/∂w_i of (ρ/2) Σ_j w_j² has no factor 2 left", "(ρ/2) Σ_j w_j² 对 w_i 的偏导数中不再剩下因子 2"),
         )
     if matches(got, _decay_step(w, grad, lr, alpha, factor=0.5)):
         return say(
-            "the weight-decay term is half what it should be: the power rule's factor 2 cancels the ½",
-            "∂/∂w_i of w_i² is 2 w_i",
+            tr(
+                "the weight-decay term is half what it should be: the power rule's factor 2 cancels the ½",
+                "权重衰减项只有应有值的一半：幂法则带来的因子 2 会抵消 ½",
+            ),
+            tr("∂/∂w_i of w_i² is 2 w_i", "w_i² 对 w_i 的偏导数是 2 w_i"),
         )
     if matches(got, _decay_step(w, grad, lr, alpha, sign=-1.0)):
         return say(
-            f"the decay term pushes the weights away from 0: it has the wrong sign; see {UPDATE}",
-            "the step subtracts η times the gradient of the whole loss, penalty included",
+            tr(
+                f"the decay term pushes the weights away from 0: it has the wrong sign; see {UPDATE.en}",
+                f"衰减项把权重推离 0：它的符号反了；参见{UPDATE.zh}",
+            ),
+            tr(
+                "the step subtracts η times the gradient of the whole loss, penalty included",
+                "更新减去的是 η 乘以整个损失（包括惩罚项）的梯度",
+            ),
         )
     if matches(got, _decay_step(w, grad, lr, alpha, times_lr=False)):
         return say(
-            f"the penalty's gradient was not multiplied by the learning rate; see {UPDATE}",
-            "the whole gradient, data term plus penalty term, is scaled by η",
+            tr(
+                f"the penalty's gradient was not multiplied by the learning rate; see {UPDATE.en}",
+                f"惩罚项的梯度没有乘以学习率；参见{UPDATE.zh}",
+            ),
+            tr("the whole gradient, data term plus penalty term, is scaled by η", "整个梯度（数据项加惩罚项）都要乘以 η"),
         )
     if matches(got, _decay_step(w, grad, lr, alpha, after=True)):
         return say(
-            "the weights were shrunk after the data step; the penalty's gradient is taken at the current w, in the same step",
-            "one step: w − η(∇L(w) + penalty gradient at w)",
+            tr(
+                "the weights were shrunk after the data step; the penalty's gradient is taken at the current w, in the same step",
+                "权重是在数据项更新之后才收缩的；惩罚项的梯度应在当前的 w 处、在同一步中计算",
+            ),
+            tr("one step: w − η(∇L(w) + penalty gradient at w)", "一步完成：w − η(∇L(w) + 惩罚项在 w 处的梯度)"),
         )
     if matches(got, _decay_step(w, grad, lr, alpha, norm=True)):
         return say(
-            "that uses the norm ‖w‖, one number, where each entry needs its own derivative",
-            "the penalty's gradient is a vector of w's shape",
+            tr(
+                "that uses the norm ‖w‖, one number, where each entry needs its own derivative",
+                "这用的是范数 ‖w‖，一个数；而每个元素都需要自己的导数",
+            ),
+            tr("the penalty's gradient is a vector of w's shape", "惩罚项的梯度是与 w 形状相同的向量"),
         )
     return None
 
@@ -267,9 +351,9 @@ def _decay_mistakes(got, expected, args, i):
 @exercise(
     id="gradient_descent.weight_decay_step",
     chapter=CHAPTER,
-    title="A gradient-descent step with L2 weight decay (derivation)",
+    title=tr("A gradient-descent step with L2 weight decay (derivation)", "带 L2 权重衰减的梯度下降一步（推导）"),
     signature="weight_decay_step(w, grad, lr, alpha)",
-    outputs=("new w",),
+    outputs=(NEW_W,),
     cases=_decay_cases,
     diagnoses=(_decay_mistakes,),
     section=UPDATE,

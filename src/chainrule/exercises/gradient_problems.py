@@ -7,8 +7,11 @@ anything closer to the formula is in its hint, shown only with ``check(..., hint
 import numpy as np
 
 from ..engine.rules import stable_sigmoid
+from ..language import tr
 from ..models import batchnorm
 from .core import exercise, matches, say
+
+CLIPPING = tr("chapter 7, “Exploding gradients and clipping”", "第7章“梯度爆炸与梯度裁剪”")
 
 # --- 7.1 He initialisation --------------------------------------------------------------------
 
@@ -20,29 +23,42 @@ def _he_cases(rng):
 def _he_mistakes(got, expected, args, i):
     (fan_in,) = args
     if fan_in > 1 and matches(got, np.asarray(2.0 / fan_in)):
-        return say("that is the variance; the exercise asks for the standard deviation", "take the square root of the variance")
+        return say(
+            tr("that is the variance; the exercise asks for the standard deviation", "这是方差；本练习要的是标准差"),
+            tr("take the square root of the variance", "对方差开平方根"),
+        )
     if fan_in > 1 and matches(got, np.asarray(np.sqrt(1.0 / fan_in))):
         return say(
-            "that scale keeps the variance of linear units; ReLU zeroes half its inputs "
-            "(section 'Why Glorot and He: the variance argument')",
-            "He doubles the variance of the linear case: Var(w) = 2/fan_in",
+            tr(
+                "that scale keeps the variance of linear units; ReLU zeroes half its inputs "
+                "(section 'Why Glorot and He: the variance argument')",
+                "这个尺度能保持线性单元的方差；而 ReLU 会把一半的输入置零（参见第7章“为什么是Glorot和He：方差论证”）",
+            ),
+            tr(
+                "He doubles the variance of the linear case: Var(w) = 2/fan_in",
+                "He 初始化把线性情形的方差加倍：Var(w) = 2/fan_in",
+            ),
         )
     if fan_in > 1 and matches(got, np.asarray(np.sqrt(2.0 * fan_in))):
         return say(
-            "your scale grows with fan_in; the more inputs a unit sums, the smaller each weight must be "
-            "(section 'Why Glorot and He: the variance argument')",
-            "fan_in belongs in the denominator",
+            tr(
+                "your scale grows with fan_in; the more inputs a unit sums, the smaller each weight must be "
+                "(section 'Why Glorot and He: the variance argument')",
+                "你的尺度随 fan_in 增大；一个单元求和的输入越多，每个权重就必须越小（参见第 "
+                "7 章“为什么是Glorot和He：方差论证”）",
+            ),
+            tr("fan_in belongs in the denominator", "fan_in 应当在分母里"),
         )
     return None
 
 
 @exercise(
     id="gradient_problems.he_std",
-    section="chapter 7, “Why Glorot and He: the variance argument”",
+    section=tr("chapter 7, “Why Glorot and He: the variance argument”", "第7章“为什么是Glorot和He：方差论证”"),
     chapter="gradient_problems",
-    title="He initialisation's scale",
+    title=tr("He initialisation's scale", "He 初始化的尺度"),
     signature="he_std(fan_in)",
-    outputs=("standard deviation",),
+    outputs=(tr("standard deviation", "标准差"),),
     cases=_he_cases,
     diagnoses=(_he_mistakes,),
 )
@@ -76,46 +92,71 @@ def _clip_mistakes(got, expected, args, i):
     by_value = np.clip(g, -max_norm, max_norm)
     if norm > max_norm and matches(got, g):
         return say(
-            f"returned unchanged, but its norm {norm:.3g} exceeds max_norm = {max_norm:g} "
-            "(the norm is over all entries; section 'Exploding gradients and clipping')",
-            "the Euclidean norm of all entries together: np.linalg.norm(g) with no axis",
+            tr(
+                f"returned unchanged, but its norm {norm:.3g} exceeds max_norm = {max_norm:g} "
+                "(the norm is over all entries; section 'Exploding gradients and clipping')",
+                f"原样返回了，但它的范数 {norm:.3g} 超过了 max_norm = "
+                f"{max_norm:g}（范数是对全部元素计算的；参见第7章“梯度爆炸与梯度裁剪”）",
+            ),
+            tr(
+                "the Euclidean norm of all entries together: np.linalg.norm(g) with no axis",
+                "全部元素合起来的欧几里得范数：不带 axis 的 np.linalg.norm(g)",
+            ),
         )
     if not np.array_equal(by_value, g) and matches(got, by_value):
         return say(
-            "that clips each entry (by value), which changes the gradient's direction; clipping by norm keeps it",
-            "scale the whole array by one factor",
+            tr(
+                "that clips each entry (by value), which changes the gradient's direction; clipping by norm keeps it",
+                "这是逐元素（按值）裁剪，会改变梯度的方向；按范数裁剪则保持方向不变",
+            ),
+            tr("scale the whole array by one factor", "用同一个因子缩放整个数组"),
         )
     if norm <= max_norm and matches(got, g / norm * max_norm):
         return say(
-            "a gradient already shorter than max_norm must stay as it is; rescale only long ones",
-            "rescale only when ‖g‖ > max_norm",
+            tr(
+                "a gradient already shorter than max_norm must stay as it is; rescale only long ones",
+                "已经比 max_norm 短的梯度必须保持原样；只缩放过长的梯度",
+            ),
+            tr("rescale only when ‖g‖ > max_norm", "只在 ‖g‖ > max_norm 时缩放"),
         )
     if matches(got, g / norm):
-        return say("that normalises to length 1; the target length is max_norm", "the clipped norm should equal max_norm")
+        return say(
+            tr("that normalises to length 1; the target length is max_norm", "这是归一化到长度 1；目标长度是 max_norm"),
+            tr("the clipped norm should equal max_norm", "裁剪后的范数应等于 max_norm"),
+        )
     if g.ndim == 2:
         rows = np.linalg.norm(g, axis=1, keepdims=True)
         if matches(got, np.where(rows > max_norm, g * max_norm / rows, g)):
             return say(
-                "that rescales each row by its own norm; the gradient's norm is taken over all its entries at once",
-                "np.linalg.norm(g) without an axis is the Frobenius norm of a matrix",
+                tr(
+                    "that rescales each row by its own norm; the gradient's norm is taken over all its entries at once",
+                    "这是用每一行自己的范数去缩放该行；梯度的范数要对它的全部元素一起计算",
+                ),
+                tr(
+                    "np.linalg.norm(g) without an axis is the Frobenius norm of a matrix",
+                    "不带 axis 的 np.linalg.norm(g) 是矩阵的 Frobenius 范数",
+                ),
             )
         spectral = np.linalg.norm(g, 2)
         if matches(got, g * max_norm / spectral if spectral > max_norm else g):
             return say(
-                "np.linalg.norm(g, 2) of a matrix is its largest singular value (spectral norm), "
-                "not the Euclidean norm of all entries",
-                "leave out the 2: np.linalg.norm(g)",
+                tr(
+                    "np.linalg.norm(g, 2) of a matrix is its largest singular value (spectral norm), "
+                    "not the Euclidean norm of all entries",
+                    "矩阵的 np.linalg.norm(g, 2) 是它的最大奇异值（谱范数），而不是全部元素的欧几里得范数",
+                ),
+                tr("leave out the 2: np.linalg.norm(g)", "去掉那个 2：np.linalg.norm(g)"),
             )
     return None
 
 
 @exercise(
     id="gradient_problems.clip_by_norm",
-    section="chapter 7, “Exploding gradients and clipping”",
+    section=CLIPPING,
     chapter="gradient_problems",
-    title="Gradient clipping by norm",
+    title=tr("Gradient clipping by norm", "按范数裁剪梯度"),
     signature="clip_by_norm(g, max_norm)",
-    outputs=("clipped gradient",),
+    outputs=(tr("clipped gradient", "裁剪后的梯度"),),
     cases=_clip_cases,
     diagnoses=(_clip_mistakes,),
 )
@@ -146,29 +187,39 @@ def _chain_mistakes(got, expected, args, i):
     d0 = stable_sigmoid(x) * (1 - stable_sigmoid(x))
     if matches(got, d0**k):
         return say(
-            "σ′ is evaluated at x in every layer; each layer's σ′ belongs at that layer's own input "
-            "(section 'Backprop multiplies Jacobians')",
-            "layer 2's input is σ(x), layer 3's is σ(σ(x)), …",
+            tr(
+                "σ′ is evaluated at x in every layer; each layer's σ′ belongs at that layer's own input "
+                "(section 'Backprop multiplies Jacobians')",
+                "每一层都在 x 处计算 σ′；每层的 σ′ 应在该层自己的输入处计算（参见第7章“反向传播连乘雅可比矩阵”）",
+            ),
+            tr("layer 2's input is σ(x), layer 3's is σ(σ(x)), …", "第 2 层的输入是 σ(x)，第 3 层的是 σ(σ(x))，……"),
         )
     if matches(got, np.asarray(0.25**k) * np.ones_like(x)):
         return say(
-            "(1/4)^k is only the upper bound; evaluate σ′ at each layer's input", "σ′(z) = σ(z)(1 − σ(z)) at each layer's z"
+            tr(
+                "(1/4)^k is only the upper bound; evaluate σ′ at each layer's input",
+                "(1/4)^k 只是上界；要在每一层的输入处计算 σ′",
+            ),
+            tr("σ′(z) = σ(z)(1 − σ(z)) at each layer's z", "在每一层的 z 处计算 σ′(z) = σ(z)(1 − σ(z))"),
         )
     zs = _sigmoid_stack(x, k)
     s_last = stable_sigmoid(zs[-1])
     if matches(got, s_last * (1 - s_last)):
         return say(
-            "that is the last layer's σ′ only; the chain rule multiplies the σ′ of every layer",
-            "keep a running product over the k layers",
+            tr(
+                "that is the last layer's σ′ only; the chain rule multiplies the σ′ of every layer",
+                "这只是最后一层的 σ′；链式法则要把每一层的 σ′ 相乘",
+            ),
+            tr("keep a running product over the k layers", "对 k 层维护一个累乘积"),
         )
     return None
 
 
 @exercise(
     id="gradient_problems.sigmoid_chain",
-    section="chapter 7, “Backprop multiplies Jacobians”",
+    section=tr("chapter 7, “Backprop multiplies Jacobians”", "第7章“反向传播连乘雅可比矩阵”"),
     chapter="gradient_problems",
-    title="The derivative through k sigmoid layers",
+    title=tr("The derivative through k sigmoid layers", "穿过 k 个 sigmoid 层的导数"),
     signature="sigmoid_chain_grad(x, k)",
     outputs=("d/dx σ(σ(…σ(x)))",),
     cases=_chain_cases,
@@ -200,38 +251,67 @@ def _norm_mistakes(got, expected, args, i):
     if got.shape != g.shape:
         if got.size == 1 and np.isclose(got.item(), norm):
             return say(
-                "that is the norm itself; return its gradient, an array shaped like g", "one partial derivative per entry of g"
+                tr(
+                    "that is the norm itself; return its gradient, an array shaped like g",
+                    "这是范数本身；要返回它的梯度，即与 g 形状相同的数组",
+                ),
+                tr("one partial derivative per entry of g", "g 的每个元素各有一个偏导数"),
             )
         return None
     if matches(got, 2 * g):
         return say(
-            "that is the gradient of the squared norm ‖g‖²; the norm is its square root "
-            "(chain rule through the root; section 'Exploding gradients and clipping')",
-            "‖g‖ = √(Σ g_i²): differentiate the outer square root too",
+            tr(
+                "that is the gradient of the squared norm ‖g‖²; the norm is its square root "
+                "(chain rule through the root; section 'Exploding gradients and clipping')",
+                "这是范数平方 ‖g‖² 的梯度；范数是它的平方根（链式法则要穿过平方根；参见第7章“梯度爆炸与梯度裁剪”）",
+            ),
+            tr("‖g‖ = √(Σ g_i²): differentiate the outer square root too", "‖g‖ = √(Σ g_i²)：外层的平方根也要求导"),
         )
     if matches(got, g / (2 * norm)):
         return say(
-            "half the answer: one factor of the chain rule is missing (the derivative of each g_i²)",
-            "d(g_i²)/dg_i = 2 g_i",
+            tr(
+                "half the answer: one factor of the chain rule is missing (the derivative of each g_i²)",
+                "只有答案的一半：链式法则少了一个因子（每个 g_i² 的导数）",
+            ),
+            tr("d(g_i²)/dg_i = 2 g_i", "平方的导数：d(g_i²)/dg_i = 2 g_i"),
         )
     if matches(got, np.sign(g)):
-        return say("that is the gradient of the L1 norm Σ|g_i|; clipping uses the Euclidean norm", "‖g‖ = √(Σ g_i²)")
+        return say(
+            tr(
+                "that is the gradient of the L1 norm Σ|g_i|; clipping uses the Euclidean norm",
+                "这是 L1 范数 Σ|g_i| 的梯度；裁剪用的是欧几里得范数",
+            ),
+            tr("‖g‖ = √(Σ g_i²)", "欧几里得范数：‖g‖ = √(Σ g_i²)"),
+        )
     if g.ndim == 2 and matches(got, g / np.linalg.norm(g, axis=1, keepdims=True)):
-        return say("you divided each row by its own norm; ‖g‖ is one number over all entries", "np.linalg.norm(g) with no axis")
+        return say(
+            tr(
+                "you divided each row by its own norm; ‖g‖ is one number over all entries",
+                "你把每一行除以了它自己的范数；‖g‖ 是对全部元素计算的一个数",
+            ),
+            tr("np.linalg.norm(g) with no axis", "用不带 axis 的 np.linalg.norm(g)"),
+        )
     if g.ndim == 2 and matches(got, g / np.linalg.norm(g, axis=0, keepdims=True)):
         return say(
-            "you divided each column by its own norm; ‖g‖ is one number over all entries", "np.linalg.norm(g) with no axis"
+            tr(
+                "you divided each column by its own norm; ‖g‖ is one number over all entries",
+                "你把每一列除以了它自己的范数；‖g‖ 是对全部元素计算的一个数",
+            ),
+            tr("np.linalg.norm(g) with no axis", "用不带 axis 的 np.linalg.norm(g)"),
         )
     if matches(got, g / norm**2):
-        return say("the power of ‖g‖ in the denominator is off", "the derivative of √s is 1/(2√s)")
+        return say(
+            tr("the power of ‖g‖ in the denominator is off", "分母中 ‖g‖ 的幂次不对"),
+            tr("the derivative of √s is 1/(2√s)", "√s 的导数是 1/(2√s)"),
+        )
     return None
 
 
 @exercise(
     id="gradient_problems.norm_grad",
-    section="chapter 7, “Exploding gradients and clipping”",
+    section=CLIPPING,
     chapter="gradient_problems",
-    title="The gradient of the norm used in clipping",
+    title=tr("The gradient of the norm used in clipping", "裁剪所用范数的梯度"),
     signature="norm_grad(g)",
     outputs=("∂‖g‖/∂g",),
     cases=_norm_cases,
@@ -262,7 +342,7 @@ def _bn_parts(x, gamma, dy, eps, ddof=0):
     return n, std, x_hat, full
 
 
-_SECTION = "section 'Batch normalisation's backward pass'"
+_SECTION = tr("section 'Batch normalisation's backward pass'", "参见第7章“批量规范化的反向传播”")
 
 
 def _bn_mistakes(got, expected, args, i):
@@ -272,12 +352,21 @@ def _bn_mistakes(got, expected, args, i):
         column = (dy * x_hat) if i == 1 else dy
         if matches(got, column):
             return say(
-                f"{'γ' if i == 1 else 'β'} is shared by all N examples: add up their contributions "
-                f"(the multivariable chain rule; {_SECTION})",
-                "sum over axis 0",
+                tr(
+                    f"{'γ' if i == 1 else 'β'} is shared by all N examples: add up their contributions "
+                    f"(the multivariable chain rule; {_SECTION.en})",
+                    f"{'γ' if i == 1 else 'β'} 由全部 N 个样本共享：要把它们的贡献加起来（多元链式法则；{_SECTION.zh}）",
+                ),
+                tr("sum over axis 0", "沿 axis 0 求和"),
             )
         if got.shape == (1,) + expected.shape and matches(got[0], expected):
-            return say("the right values with an extra axis: return shape (D,) (keepdims?)", "drop keepdims=True")
+            return say(
+                tr(
+                    "the right values with an extra axis: return shape (D,) (keepdims?)",
+                    "数值对了，但多了一个轴：应返回形状 (D,)（是否用了 keepdims？）",
+                ),
+                tr("drop keepdims=True", "去掉 keepdims=True"),
+            )
         return None
     if got.shape != expected.shape:
         return None
@@ -287,35 +376,80 @@ def _bn_mistakes(got, expected, args, i):
         variants = [
             (
                 gamma * dy / std,
-                "treats μ_B and s_B² as constants; they are computed from x too, so x reaches L along two more paths",
+                tr(
+                    "treats μ_B and s_B² as constants; they are computed from x too, so x reaches L along two more paths",
+                    "把 μ_B 和 s_B² 当作了常数；它们也是由 x 算出的，所以 x 还沿另外两条路径到达 L",
+                ),
             ),
-            (gamma / std * (dy - dy.mean(axis=0)), "the path through the batch variance s_B² is missing"),
-            (gamma / std * (dy - x_hat * (dy * x_hat).mean(axis=0)), "the path through the batch mean μ_B is missing"),
-            (_full_without_gamma(x, dy, eps), "the scale γ is missing: ∂L/∂x̂ passes through γ"),
-            (no_eps, "ε is left out of the normalisation"),
-            (unbiased, "the batch variance divides by N (as in the forward pass), not N − 1"),
+            (
+                gamma / std * (dy - dy.mean(axis=0)),
+                tr("the path through the batch variance s_B² is missing", "缺少经过批量方差 s_B² 的路径"),
+            ),
+            (
+                gamma / std * (dy - x_hat * (dy * x_hat).mean(axis=0)),
+                tr("the path through the batch mean μ_B is missing", "缺少经过批量均值 μ_B 的路径"),
+            ),
+            (
+                _full_without_gamma(x, dy, eps),
+                tr("the scale γ is missing: ∂L/∂x̂ passes through γ", "缺少缩放参数 γ：∂L/∂x̂ 要经过 γ"),
+            ),
+            (no_eps, tr("ε is left out of the normalisation", "规范化时漏掉了 ε")),
+            (
+                unbiased,
+                tr(
+                    "the batch variance divides by N (as in the forward pass), not N − 1",
+                    "批量方差除以 N（与前向传播相同），而不是 N − 1",
+                ),
+            ),
         ]
         for candidate, message in variants:
             if matches(got, candidate):
-                return say(f"{message} ({_SECTION})", "write ∂L/∂x̂ first, then ∂L/∂s_B², then ∂L/∂μ_B, and add the three paths")
+                return say(
+                    tr(f"{message.en} ({_SECTION.en})", f"{message.zh}（{_SECTION.zh}）"),
+                    tr(
+                        "write ∂L/∂x̂ first, then ∂L/∂s_B², then ∂L/∂μ_B, and add the three paths",
+                        "先写出 ∂L/∂x̂，再写 ∂L/∂s_B²，然后 ∂L/∂μ_B，最后把三条路径相加",
+                    ),
+                )
         return None
     if i == 1:
         if matches(got, dy.sum(axis=0)):
             return say(
-                f"that is ∂L/∂β's value: γ multiplies x̂, so each example's upstream gradient is weighted by its x̂ "
-                f"(or are the outputs swapped? {_SECTION})",
-                "Σ_k g_k ⊙ x̂_k",
+                tr(
+                    f"that is ∂L/∂β's value: γ multiplies x̂, so each example's upstream gradient is weighted by its x̂ "
+                    f"(or are the outputs swapped? {_SECTION.en})",
+                    f"这是 ∂L/∂β 的值：γ 乘的是 x̂，所以每个样本的上游梯度要以它的 x̂ 加权（还是输出顺序弄反了？{_SECTION.zh}）",
+                ),
+                tr("Σ_k g_k ⊙ x̂_k", "对样本求和：Σ_k g_k ⊙ x̂_k"),
             )
         if matches(got, (dy * x).sum(axis=0)):
-            return say(f"that uses x where γ multiplies the normalised x̂ ({_SECTION})", "normalise x first")
+            return say(
+                tr(
+                    f"that uses x where γ multiplies the normalised x̂ ({_SECTION.en})",
+                    f"这里用了 x，而 γ 乘的是规范化后的 x̂（{_SECTION.zh}）",
+                ),
+                tr("normalise x first", "先把 x 规范化"),
+            )
         _, _, x_hat0, _ = _bn_parts(x, gamma, dy, 0.0)
         if eps > 1e-3 and matches(got, (dy * x_hat0).sum(axis=0)):
-            return say(f"ε is left out of the normalisation ({_SECTION})", "x̂ = (x − μ_B)/√(s_B² + ε)")
+            return say(
+                tr(f"ε is left out of the normalisation ({_SECTION.en})", f"规范化时漏掉了 ε（{_SECTION.zh}）"),
+                tr("x̂ = (x − μ_B)/√(s_B² + ε)", "规范化：x̂ = (x − μ_B)/√(s_B² + ε)"),
+            )
         if matches(got, (dy * x_hat).sum(axis=0) * gamma):
-            return say(f"γ does not appear in ∂y/∂γ ({_SECTION})", "y = γ ⊙ x̂ + β: ∂y/∂γ = x̂")
+            return say(
+                tr(f"γ does not appear in ∂y/∂γ ({_SECTION.en})", f"∂y/∂γ 中不含 γ（{_SECTION.zh}）"),
+                tr("y = γ ⊙ x̂ + β: ∂y/∂γ = x̂", "由 y = γ ⊙ x̂ + β 得 ∂y/∂γ = x̂"),
+            )
         return None
     if matches(got, (dy * x_hat).sum(axis=0)):
-        return say(f"that is ∂L/∂γ's value: are the outputs swapped? ({_SECTION})", "return (∂L/∂x, ∂L/∂γ, ∂L/∂β)")
+        return say(
+            tr(
+                f"that is ∂L/∂γ's value: are the outputs swapped? ({_SECTION.en})",
+                f"这是 ∂L/∂γ 的值：输出顺序是不是弄反了？（{_SECTION.zh}）",
+            ),
+            tr("return (∂L/∂x, ∂L/∂γ, ∂L/∂β)", "按顺序返回 (∂L/∂x, ∂L/∂γ, ∂L/∂β)"),
+        )
     return None
 
 
@@ -326,13 +460,13 @@ def _full_without_gamma(x, dy, eps):
 @exercise(
     id="gradient_problems.batchnorm_backward",
     chapter="gradient_problems",
-    title="Batch normalisation's backward pass",
+    title=tr("Batch normalisation's backward pass", "批量规范化的反向传播"),
     signature="batchnorm_backward(x, gamma, dy, eps)",
     outputs=("∂L/∂x", "∂L/∂γ", "∂L/∂β"),
     cases=_bn_cases,
     diagnoses=(_bn_mistakes,),
     batch="x",
-    section="chapter 7, “Batch normalisation's backward pass”",
+    section=tr("chapter 7, “Batch normalisation's backward pass”", "第7章“批量规范化的反向传播”"),
     rtol=1e-4,  # float32 answers pass; every diagnosed mistake is off by far more
     atol=1e-7,
 )

@@ -29,14 +29,25 @@ import sys
 import threading
 import traceback
 
+from ..language import pick, tr
+
 TIME_LIMIT_S = 5.0
 RETRY_S = 0.05  # after the limit, the alarm repeats this often until the call has ended
 MAX_PRINTED_CHARS = 200_000  # an endless flood is stopped here
 MAX_SHOWN_CHARS = 2_000  # what a call printed is shown up to this many characters
 
-# Reasons that end a whole check (evaluate stops at the first case that gives one).
-STOPPED = "was stopped"
-WRONG_ARGUMENTS = "your function cannot be called with"
+# Reasons that end a whole check (evaluate stops at the first case that gives one). A reason may
+# come from another kernel (grading) in the other language, so both languages are recognised.
+STOPPED = tr("was stopped", "已被中止")
+WRONG_ARGUMENTS = tr("your function cannot be called with", "无法这样调用你的函数")
+
+
+def ends_the_check(reason):
+    return any(marker in str(reason) for marker in (STOPPED.en, STOPPED.zh))
+
+
+def is_wrong_arguments(reason):
+    return str(reason).startswith((WRONG_ARGUMENTS.en, WRONG_ARGUMENTS.zh))
 
 
 class LearnerTimeout(BaseException):
@@ -187,7 +198,9 @@ def learner_line(exc):
     """Where in the learner's code the exception happened (their own innermost frame)."""
     package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     frames = [f for f in traceback.extract_tb(exc.__traceback__) if not os.path.abspath(f.filename).startswith(package)]
-    return f" (line {frames[-1].lineno} of your code)" if frames else ""
+    if not frames:
+        return ""
+    return pick(f" (line {frames[-1].lineno} of your code)", f"（你的代码第 {frames[-1].lineno} 行）")
 
 
 def arguments_problem(fn, args):
@@ -200,7 +213,10 @@ def arguments_problem(fn, args):
         sig.bind(*args)
     except TypeError as exc:
         name = getattr(fn, "__name__", "your function")
-        return f"{WRONG_ARGUMENTS} {len(args)} arguments: yours is {name}{sig} ({exc})"
+        return pick(
+            f"{WRONG_ARGUMENTS} {len(args)} arguments: yours is {name}{sig} ({exc})",
+            f"{WRONG_ARGUMENTS}：传入 {len(args)} 个参数，而你的是 {name}{sig}（{exc}）",
+        )
     return None
 
 
@@ -225,7 +241,7 @@ class Echo:
         self.budget -= len(shown)
         left = out.size - len(shown)
         if left > 0:
-            shown += f"\n… ({left:,} more printed characters not shown)"
+            shown += pick(f"\n… ({left:,} more printed characters not shown)", f"\n…（另有 {left:,} 个输出字符未显示）")
         sys.stdout.write(shown if shown.endswith("\n") else shown + "\n")
 
 
@@ -246,23 +262,42 @@ def call_learner(fn, args, seconds=None, max_chars=None, echo=None):
     except NotImplementedError:
         return None, "not implemented"
     except LearnerTimeout:
-        return None, f"your function ran longer than {seconds:g} s and {STOPPED}: an endless loop?"
+        return None, pick(
+            f"your function ran longer than {seconds:g} s and {STOPPED}: an endless loop?",
+            f"你的函数运行超过 {seconds:g} 秒，{STOPPED}：是不是死循环？",
+        )
     except PrintFlood:
         flooded = True
-        return None, f"your function printed more than {max_chars:,} characters and {STOPPED}: printing in a loop?"
+        return None, pick(
+            f"your function printed more than {max_chars:,} characters and {STOPPED}: printing in a loop?",
+            f"你的函数输出了超过 {max_chars:,} 个字符，{STOPPED}：是不是在循环里打印？",
+        )
     except RecursionError:
-        return None, "your function called itself too deeply (RecursionError): a recursion without a base case?"
+        return None, pick(
+            "your function called itself too deeply (RecursionError): a recursion without a base case?",
+            "你的函数递归调用过深（RecursionError）：递归是不是缺少终止条件？",
+        )
     except MemoryError:
-        return None, "your function ran out of memory (MemoryError): an array far larger than the inputs?"
+        return None, pick(
+            "your function ran out of memory (MemoryError): an array far larger than the inputs?",
+            "你的函数耗尽了内存（MemoryError）：是不是创建了比输入大得多的数组？",
+        )
     except SystemExit as exc:
-        code = "" if exc.code is None else f" (code {exc.code!r})"
-        return None, f"your code called exit(){code}{learner_line(exc)} and {STOPPED}: return a value instead"
+        code = "" if exc.code is None else pick(f" (code {exc.code!r})", f"（退出码 {exc.code!r}）")
+        return None, pick(
+            f"your code called exit(){code}{learner_line(exc)} and {STOPPED}: return a value instead",
+            f"你的代码调用了 exit(){code}{learner_line(exc)}，{STOPPED}：请改为返回一个值",
+        )
     except KeyboardInterrupt as exc:
-        return None, f"your function was interrupted (KeyboardInterrupt){learner_line(exc)} and {STOPPED}"
-    except Exception as exc:  # the learner's bug: one line, not a traceback
-        return None, f"your code raised {type(exc).__name__}: {_first_line(exc)}{learner_line(exc)}"
-    except BaseException as exc:  # GeneratorExit and other BaseExceptions: still one line
-        return None, f"your code raised {type(exc).__name__}: {_first_line(exc)}{learner_line(exc)}"
+        return None, pick(
+            f"your function was interrupted (KeyboardInterrupt){learner_line(exc)} and {STOPPED}",
+            f"你的函数被中断了（KeyboardInterrupt）{learner_line(exc)}，{STOPPED}",
+        )
+    except BaseException as exc:  # the learner's bug (or GeneratorExit and the like): one line, not a traceback
+        return None, pick(
+            f"your code raised {type(exc).__name__}: {_first_line(exc)}{learner_line(exc)}",
+            f"你的代码抛出了 {type(exc).__name__}：{_first_line(exc)}{learner_line(exc)}",
+        )
     finally:
         sys.stdout.flush()
         if echo is not None:

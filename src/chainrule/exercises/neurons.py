@@ -7,14 +7,14 @@ chapter 1; the formula itself is only in the hint, shown with ``check(..., hint=
 import numpy as np
 
 from ..engine.rules import stable_sigmoid
+from ..language import tr
 from .core import exercise, matches, say, softmax
 
 CHAPTER = "neurons"
-NEURON = "chapter 1, “A neuron”"
-LAYERS = "chapter 1, “Layers: many neurons at once”"
-LOSSES = "chapter 1, “Losses”"
-DERIVE = "chapter 2, “Sum, product and chain rules” (the chain rule)"
-
+NEURON = tr("chapter 1, “A neuron”", "第1章“神经元”")
+LAYERS = tr("chapter 1, “Layers: many neurons at once”", "第1章“层：同时计算许多神经元”")
+LOSSES = tr("chapter 1, “Losses”", "第1章“损失”")
+DERIVE = tr("chapter 2, “Sum, product and chain rules” (the chain rule)", "第2章“求和法则、乘积法则与链式法则”（链式法则）")
 
 
 # --- one neuron ------------------------------------------------------------------------
@@ -28,20 +28,32 @@ def _neuron_mistakes(got, expected, args, i):
     x, w, b = args
     if matches(got, np.asarray(w @ x + b)):
         return say(
-            f"that is the weighted sum z, before the activation; see {NEURON}",
-            "the neuron's output is the activation applied to z = w·x + b",
+            tr(
+                f"that is the weighted sum z, before the activation; see {NEURON.en}",
+                f"这是激活之前的加权和 z；参见{NEURON.zh}",
+            ),
+            tr("the neuron's output is the activation applied to z = w·x + b", "神经元的输出是把激活函数作用在 z = w·x + b 上"),
         )
     if matches(got, np.asarray(stable_sigmoid(w @ x))):
-        return say(f"the bias b is missing from the weighted sum; see {NEURON}", "z = w·x + b")
+        return say(
+            tr(f"the bias b is missing from the weighted sum; see {NEURON.en}", f"加权和中缺少偏置 b；参见{NEURON.zh}"),
+            tr("z = w·x + b", "z = w·x + b（别忘了偏置）"),
+        )
     if matches(got, np.asarray(np.tanh(w @ x + b))):
-        return say(f"that is tanh(z); this neuron uses the sigmoid; see {NEURON}", "σ(z) = 1/(1 + e^(−z)) maps into (0, 1)")
+        return say(
+            tr(
+                f"that is tanh(z); this neuron uses the sigmoid; see {NEURON.en}",
+                f"这是 tanh(z)；这个神经元用的是 sigmoid 函数；参见{NEURON.zh}",
+            ),
+            tr("σ(z) = 1/(1 + e^(−z)) maps into (0, 1)", "σ(z) = 1/(1 + e^(−z)) 的值域是 (0, 1)"),
+        )
     return None
 
 
 @exercise(
     id="neurons.neuron_output",
     chapter=CHAPTER,
-    title="One sigmoid neuron",
+    title=tr("One sigmoid neuron", "一个 sigmoid 神经元"),
     signature="neuron(x, w, b)",
     outputs=("σ(w·x + b)",),
     cases=_neuron_cases,
@@ -76,30 +88,46 @@ def _forward_mistakes(got, expected, args, i):
     logits = hidden @ W2 + b2
     if matches(got, logits):
         return say(
-            f"those are the logits; the output layer turns them into probabilities; see {LAYERS}",
-            "apply softmax to each row of the logits",
+            tr(
+                f"those are the logits; the output layer turns them into probabilities; see {LAYERS.en}",
+                f"这是 logits（未规范化的预测）；输出层还要把它们变成概率；参见{LAYERS.zh}",
+            ),
+            tr("apply softmax to each row of the logits", "对 logits 的每一行做 softmax"),
         )
     if matches(got, stable_sigmoid(logits)):
         return say(
-            f"sigmoid on the output layer (the source article's code does this); the output layer is softmax; see {LAYERS}",
-            "softmax couples the C outputs of a row so that they sum to 1",
+            tr(
+                "sigmoid on the output layer (the source article's code "
+                f"does this); the output layer is softmax; see {LAYERS.en}",
+                f"输出层用了 sigmoid（原文的代码就是这样做的）；输出层应是 softmax；参见{LAYERS.zh}",
+            ),
+            tr(
+                "softmax couples the C outputs of a row so that they sum to 1",
+                "softmax 把一行的 C 个输出联系在一起，使它们之和为 1",
+            ),
         )
     if matches(got, softmax(logits, axis=0)):
         return say(
-            f"softmax over the wrong axis: each row (one example) must sum to 1; see {LAYERS}",
-            "normalise over the classes, axis=1, not over the batch",
+            tr(
+                f"softmax over the wrong axis: each row (one example) must sum to 1; see {LAYERS.en}",
+                f"softmax 沿错了轴：每一行（一个样本）之和必须为 1；参见{LAYERS.zh}",
+            ),
+            tr("normalise over the classes, axis=1, not over the batch", "沿类别（axis=1）规范化，而不是沿批量"),
         )
     if matches(got, softmax((X @ W1 + b1) @ W2 + b2, axis=1)):
-        return say(f"the hidden layer's sigmoid is missing; see {LAYERS}", "A1 = σ(X W1 + b1)")
+        return say(
+            tr(f"the hidden layer's sigmoid is missing; see {LAYERS.en}", f"隐藏层缺少 sigmoid 激活；参见{LAYERS.zh}"),
+            tr("A1 = σ(X W1 + b1)", "隐藏层的输出 A1 = σ(X W1 + b1)"),
+        )
     return None
 
 
 @exercise(
     id="neurons.forward_pass",
     chapter=CHAPTER,
-    title="Forward pass of the source's MLP",
+    title=tr("Forward pass of the source's MLP", "原文多层感知机的前向传播"),
     signature="forward(X, W1, b1, W2, b2)",
-    outputs=("probabilities (N, C)",),
+    outputs=(tr("probabilities (N, C)", "概率 (N, C)"),),
     cases=_forward_cases,
     diagnoses=(_forward_mistakes,),
     batch="X",
@@ -127,26 +155,42 @@ def _ce_mistakes(got, expected, args, i):
     picked = P[np.arange(len(labels)), labels]
     if matches(got, np.asarray(-np.log(P).mean())) or matches(got, np.asarray(-np.log(P).sum() / len(labels))):
         return say(
-            f"that averages −log p over every class; only the true class's probability counts; see {LOSSES}",
-            "pick p[k, y_k] for each example k before taking the logarithm",
+            tr(
+                f"that averages −log p over every class; only the true class's probability counts; see {LOSSES.en}",
+                f"这是对所有类别的 −log p 取平均；只有真实类别的概率才算数；参见{LOSSES.zh}",
+            ),
+            tr("pick p[k, y_k] for each example k before taking the logarithm", "先为每个样本 k 取出 p[k, y_k]，再取对数"),
         )
     if matches(got, np.asarray((1 - picked).mean())):
         return say(
-            f"take the logarithm of the true class's probability; see {LOSSES}", "the loss is −log p[k, y_k], not 1 − p[k, y_k]"
+            tr(
+                f"take the logarithm of the true class's probability; see {LOSSES.en}",
+                f"要对真实类别的概率取对数；参见{LOSSES.zh}",
+            ),
+            tr("the loss is −log p[k, y_k], not 1 − p[k, y_k]", "损失是 −log p[k, y_k]，而不是 1 − p[k, y_k]"),
         )
     if len(labels) > 1 and matches(got, np.asarray(-np.log(picked).sum())):
-        return say(f"that is the sum over the batch; the loss is the mean; see {LOSSES}", f"divide by N = {len(labels)}")
+        return say(
+            tr(
+                f"that is the sum over the batch; the loss is the mean; see {LOSSES.en}",
+                f"这是对批量求和；损失应是平均值；参见{LOSSES.zh}",
+            ),
+            tr(f"divide by N = {len(labels)}", f"除以 N = {len(labels)}"),
+        )
     if matches(got, np.asarray(np.log(picked).mean())):
-        return say(f"the minus sign is missing: a loss is ≥ 0; see {LOSSES}", "log p ≤ 0, so −log p ≥ 0")
+        return say(
+            tr(f"the minus sign is missing: a loss is ≥ 0; see {LOSSES.en}", f"缺少负号：损失总是 ≥ 0；参见{LOSSES.zh}"),
+            tr("log p ≤ 0, so −log p ≥ 0", "log p ≤ 0，所以 −log p ≥ 0"),
+        )
     return None
 
 
 @exercise(
     id="neurons.cross_entropy",
     chapter=CHAPTER,
-    title="Cross-entropy of a batch",
+    title=tr("Cross-entropy of a batch", "一个批量的交叉熵"),
     signature="cross_entropy(P, labels)",
-    outputs=("mean cross-entropy",),
+    outputs=(tr("mean cross-entropy", "平均交叉熵"),),
     cases=_ce_cases,
     diagnoses=(_ce_mistakes,),
     batch="P",
@@ -181,35 +225,53 @@ def _mse_grad_mistakes(got, expected, args, i):
     N = len(y)
     if matches(got, _mse_grads(X, y, w, b, slope=False)[i]):
         return say(
-            f"the sigmoid's derivative is missing: z reaches the loss through σ; see {DERIVE}",
-            "each example's term carries the factor σ′(z_k) = a_k(1 − a_k)",
+            tr(
+                f"the sigmoid's derivative is missing: z reaches the loss through σ; see {DERIVE.en}",
+                f"缺少 sigmoid 的导数：z 要经过 σ 才到达损失；参见{DERIVE.zh}",
+            ),
+            tr("each example's term carries the factor σ′(z_k) = a_k(1 − a_k)", "每个样本的项都带有因子 σ′(z_k) = a_k(1 − a_k)"),
         )
     if matches(got, _mse_grads(X, y, w, b, per_example=True)[i]) or (
         N > 1 and matches(got, _mse_grads(X, y, w, b, per_example=True, mean=False)[i])
     ):
         return say(
-            f"one entry per example: w and b are shared by all N examples, so their contributions add up; see {DERIVE}",
-            "sum the per-example gradients over the batch (they already carry the 1/N of the mean)",
+            tr(
+                f"one entry per example: w and b are shared by all N examples, so their contributions add up; see {DERIVE.en}",
+                f"每个样本各占一项：w 和 b 由全部 N 个样本共享，所以它们的贡献要相加；参见{DERIVE.zh}",
+            ),
+            tr(
+                "sum the per-example gradients over the batch (they already carry the 1/N of the mean)",
+                "把每个样本的梯度沿批量求和（它们已经带有平均值的 1/N）",
+            ),
         )
     if N > 1 and matches(got, _mse_grads(X, y, w, b, mean=False)[i]):
         return say(
-            f"that is N = {N} times too large: the loss is the mean over the batch, not the sum; see {LOSSES}",
-            "keep the 1/N of the mean in front of the sum",
+            tr(
+                f"that is N = {N} times too large: the loss is the mean over the batch, not the sum; see {LOSSES.en}",
+                f"大了 N = {N} 倍：损失是对批量取平均，而不是求和；参见{LOSSES.zh}",
+            ),
+            tr("keep the 1/N of the mean in front of the sum", "在求和前面保留平均值的 1/N"),
         )
     if matches(got, _mse_grads(X, y, w, b, outer=1.0)[i]):
         return say(
-            f"half the reference: the derivative of the square is missing its factor; see {DERIVE} (power rule)",
-            "d(u²)/du = 2u",
+            tr(
+                f"half the reference: the derivative of the square is missing its factor; see {DERIVE.en} (power rule)",
+                f"只有参考答案的一半：平方的导数少了它的因子；参见{DERIVE.zh}（幂法则）",
+            ),
+            tr("d(u²)/du = 2u", "平方的导数：d(u²)/du = 2u"),
         )
     if matches(got, _mse_grads(X, y, w, b, bias=False)[i]):
-        return say(f"your forward pass leaves out the bias b; see {NEURON}", "a_k = σ(w·x_k + b)")
+        return say(
+            tr(f"your forward pass leaves out the bias b; see {NEURON.en}", f"你的前向传播漏掉了偏置 b；参见{NEURON.zh}"),
+            tr("a_k = σ(w·x_k + b)", "前向传播：a_k = σ(w·x_k + b)"),
+        )
     return None
 
 
 @exercise(
     id="neurons.neuron_mse_gradient",
     chapter=CHAPTER,
-    title="Gradient of one sigmoid neuron's mean squared error (derivation)",
+    title=tr("Gradient of one sigmoid neuron's mean squared error (derivation)", "一个 sigmoid 神经元的均方误差的梯度（推导）"),
     signature="neuron_mse_grads(X, y, w, b)",
     outputs=("∂L/∂w", "∂L/∂b"),
     cases=_mse_grad_cases,

@@ -11,6 +11,7 @@ import pickle
 
 import numpy as np
 
+from ..language import pick
 from .core import local_caller
 
 MARK = "@@chainrule-grade@@"
@@ -57,7 +58,8 @@ def run_case(function_name, payload, seconds=None):
     args = pickle.loads(base64.b64decode(payload))
     fn = getattr(__main__, function_name, None)
     if not callable(fn):
-        report = {"value": None, "failure": f"the notebook defines no function {function_name}", "changed": False}
+        failure = pick(f"the notebook defines no function {function_name}", f"笔记本中没有定义函数 {function_name}")
+        report = {"value": None, "failure": failure, "changed": False}
     else:
         value, failure, changed = local_caller(fn, seconds)(args)
         report = {"value": encode(value) if failure is None else None, "failure": failure, "changed": changed}

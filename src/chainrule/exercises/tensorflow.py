@@ -7,13 +7,13 @@ Feedback policy: a diagnosis says what is wrong and where to look (a section of 
 import numpy as np
 
 from ..engine.rules import stable_sigmoid
+from ..language import tr
 from .core import exercise, matches, say, softmax
 
 CHAPTER = "tensorflow"
-DOUBLE = "chapter 6, “Problem 2: sigmoid, then softmax”"
-SIGMOID = "chapter 5, “The sigmoid”"
-CE = "chapter 5, “Softmax with cross-entropy”"
-
+DOUBLE = tr("chapter 6, “Problem 2: sigmoid, then softmax”", "第6章“问题2：先sigmoid，再softmax”")
+SIGMOID = tr("chapter 5, “The sigmoid”", "第5章“sigmoid函数”")
+CE = tr("chapter 5, “Softmax with cross-entropy”", "第5章“softmax与交叉熵”")
 
 
 # --- 6.1 the double activation of the source's TensorFlow code -----------------------------------
@@ -25,28 +25,49 @@ def _floor_mistakes(got, expected, args, i):
         return None
     if matches(got, np.log(n_classes)):
         return say(
-            "that is the loss of uniform guessing (all outputs equal); at the floor the sigmoid outputs sit "
-            f"at their extremes ({DOUBLE})",
-            "the true class's output tends to 1, each other class's to 0",
+            tr(
+                "that is the loss of uniform guessing (all outputs equal); at the floor the sigmoid outputs sit "
+                f"at their extremes ({DOUBLE.en})",
+                f"这是均匀猜测（所有输出相等）的损失；在下限处，sigmoid 的输出都处于各自的极端值（{DOUBLE.zh}）",
+            ),
+            tr("the true class's output tends to 1, each other class's to 0", "真实类别的输出趋于 1，其他每个类别的输出趋于 0"),
         )
     if n_classes > 2 and matches(got, np.log(1 + np.exp(-1))):
         return say(
-            f"that is the two-class value; your answer should depend on the number of classes ({DOUBLE})",
-            "there are C − 1 competing classes, each contributing e^0 to the softmax's denominator",
+            tr(
+                f"that is the two-class value; your answer should depend on the number of classes ({DOUBLE.en})",
+                f"这是两个类别时的值；你的答案应当依赖于类别数（{DOUBLE.zh}）",
+            ),
+            tr(
+                "there are C − 1 competing classes, each contributing e^0 to the softmax's denominator",
+                "有 C − 1 个竞争类别，每个都给 softmax 的分母贡献 e^0",
+            ),
         )
     if matches(got, np.log(1 + (n_classes - 1) * np.e)):
         return say(
-            f"that is the largest loss such outputs allow, not the smallest: the true class's output and the "
-            f"others' are at the wrong extremes ({DOUBLE})",
-            "best case: the true class's sigmoid output at 1, the others at 0",
+            tr(
+                f"that is the largest loss such outputs allow, not the smallest: the true class's output and the "
+                f"others' are at the wrong extremes ({DOUBLE.en})",
+                f"这是这类输出所能达到的最大损失，而不是最小损失：真实类别的输出和其他类别的输出都处在相反的极端（{DOUBLE.zh}）",
+            ),
+            tr(
+                "best case: the true class's sigmoid output at 1, the others at 0",
+                "最好的情形：真实类别的 sigmoid 输出为 1，其余为 0",
+            ),
         )
     if matches(got, np.log(1 + n_classes / np.e)):
         return say(
-            f"the count of competing classes is off by one: the true class is not one of its own competitors ({DOUBLE})",
+            tr(
+                f"the count of competing classes is off by one: the true class is not one of its own competitors ({DOUBLE.en})",
+                f"竞争类别的数目差了一个：真实类别不是它自己的竞争者（{DOUBLE.zh}）",
+            ),
         )
     if matches(got, np.e / (np.e + n_classes - 1)):
         return say(
-            f"that is the largest probability the true class can get, not the loss; the loss is its negative log ({CE})",
+            tr(
+                f"that is the largest probability the true class can get, not the loss; the loss is its negative log ({CE.en})",
+                f"这是真实类别所能得到的最大概率，而不是损失；损失是它的负对数（{CE.zh}）",
+            ),
         )
     return None
 
@@ -54,9 +75,9 @@ def _floor_mistakes(got, expected, args, i):
 @exercise(
     id="tensorflow.double_activation_floor",
     chapter=CHAPTER,
-    title="The loss floor of sigmoid outputs fed to softmax",
+    title=tr("The loss floor of sigmoid outputs fed to softmax", "sigmoid 输出再送入 softmax 时的损失下限"),
     signature="loss_floor(n_classes)",
-    outputs=("smallest cross-entropy",),
+    outputs=(tr("smallest cross-entropy", "最小交叉熵"),),
     cases=lambda rng: [(2,), (3,), (10,)],
     diagnoses=(_floor_mistakes,),
     section=DOUBLE,
@@ -90,23 +111,42 @@ def _grad_mistakes(got, expected, args, i):
     Z, Y = args
     if matches(got, _double_grad(Z, Y, sigma_prime=False)):
         return say(
-            f"the chain rule stops at the softmax's input σ(z): the derivative of the sigmoid in front of it is "
-            f"missing ({DOUBLE}; {SIGMOID})",
-            "∂L/∂z = ∂L/∂s ⊙ σ′(z), with s = σ(z) the softmax's input",
+            tr(
+                f"the chain rule stops at the softmax's input σ(z): the derivative of the sigmoid in front of it is "
+                f"missing ({DOUBLE.en}; {SIGMOID.en})",
+                f"链式法则停在了 softmax 的输入 σ(z) 处：缺少它前面那个 sigmoid 的导数（{DOUBLE.zh}；{SIGMOID.zh}）",
+            ),
+            tr(
+                "∂L/∂z = ∂L/∂s ⊙ σ′(z), with s = σ(z) the softmax's input",
+                "∂L/∂z = ∂L/∂s ⊙ σ′(z)，其中 s = σ(z) 是 softmax 的输入",
+            ),
         )
     if matches(got, _double_grad(Z, Y, factor="sigmoid")):
-        return say(f"the sigmoid's value σ(z) is used where its derivative belongs ({SIGMOID})", "σ′(z) = σ(z)(1 − σ(z))")
+        return say(
+            tr(
+                f"the sigmoid's value σ(z) is used where its derivative belongs ({SIGMOID.en})",
+                f"该用 sigmoid 导数的地方用了它的值 σ(z)（{SIGMOID.zh}）",
+            ),
+            tr("σ′(z) = σ(z)(1 − σ(z))", "sigmoid 的导数：σ′(z) = σ(z)(1 − σ(z))"),
+        )
     if matches(got, _double_grad(Z, Y, probs="softmax_of_z")):
         return say(
-            f"the probabilities are the softmax of z, but this network's softmax is applied to σ(z), "
-            f"the squashed outputs ({DOUBLE})",
-            "p = softmax(σ(z))",
+            tr(
+                f"the probabilities are the softmax of z, but this network's softmax is applied to σ(z), "
+                f"the squashed outputs ({DOUBLE.en})",
+                f"这些概率是 z 的 softmax，但这个网络的 softmax 作用在 σ(z) 上，即压缩后的输出（{DOUBLE.zh}）",
+            ),
+            tr("p = softmax(σ(z))", "概率是 p = softmax(σ(z))"),
         )
     if matches(got, _double_grad(Z, Y, diagonal_only=True)):
         return say(
-            f"only the diagonal of the softmax Jacobian is used: each probability depends on every input of the "
-            f"softmax, so the classes that are not the label get a gradient too ({CE})",
-            "with cross-entropy, ∂L/∂s = p − y for one example",
+            tr(
+                f"only the diagonal of the softmax Jacobian is used: each probability depends on every input of the "
+                f"softmax, so the classes that are not the label get a gradient too ({CE.en})",
+                "只用了 softmax 雅可比矩阵的对角线：每个概率都依赖于 "
+                f"softmax 的每个输入，所以不是标签的类别也会得到梯度（{CE.zh}）",
+            ),
+            tr("with cross-entropy, ∂L/∂s = p − y for one example", "与交叉熵合在一起时，对一个样本 ∂L/∂s = p − y"),
         )
     return None
 
@@ -114,7 +154,7 @@ def _grad_mistakes(got, expected, args, i):
 @exercise(
     id="tensorflow.double_activation_grad",
     chapter=CHAPTER,
-    title="The gradient through the double activation",
+    title=tr("The gradient through the double activation", "穿过双重激活的梯度"),
     signature="double_activation_grad(Z, Y)",
     outputs=("∂L/∂Z",),
     cases=_grad_cases,

@@ -19,6 +19,7 @@ import json
 import os
 import pickle
 import re
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -154,11 +155,25 @@ def run_notebook(client, nb, notes, lean=False, cell_times=None):
         if cell.cell_type != "code" or (lean and index > 0 and only_reports(cell, explorers)):
             continue
         started = time.perf_counter()
+        # The backstop: an interrupt only lands when the kernel gets back to Python, so a cell
+        # stuck in compiled code (a C library starting up in an exhausted address space, say)
+        # would hold the whole batch. After the timeout and BACKSTOP_S more, the kernel is killed.
+        stuck = threading.Event()
+        watchdog = threading.Timer(client.timeout + BACKSTOP_S, kill_kernel, args=(client, stuck))
+        watchdog.start()
         try:
             client.execute_cell(cell, index)
         except DeadKernelError:
-            notes.append(f"the kernel died in cell {index} (out of memory, or the process was ended)")
+            if stuck.is_set():
+                notes.append(
+                    f"cell {index} ran longer than {client.timeout:g} s and could not be interrupted "
+                    "(stuck in compiled code?): the kernel was stopped"
+                )
+            else:
+                notes.append(f"the kernel died in cell {index} (out of memory, or the process was ended)")
             return False
+        finally:
+            watchdog.cancel()
         errors = [o for o in cell.outputs if o.output_type == "error"]
         if errors and index > 0:  # cell 0 is the grader's own limits cell
             err = errors[0]
@@ -170,6 +185,14 @@ def run_notebook(client, nb, notes, lean=False, cell_times=None):
         if cell_times is not None:
             cell_times.append((index, round(time.perf_counter() - started, 4), cell.source.split("\n", 1)[0][:60]))
     return True
+
+
+def kill_kernel(client, stuck):
+    """Kill the kernel process: nbclient then sees a dead kernel and stops waiting."""
+    stuck.set()
+    process = getattr(getattr(client.km, "provisioner", None), "process", None)
+    if process is not None and process.poll() is None:
+        process.kill()
 
 
 def grade_notebook(path, cell_timeout=60, case_timeout=10, memory_mb=4096, seed=None, lean=True):
