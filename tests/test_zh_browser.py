@@ -22,7 +22,7 @@ from urllib.parse import urlparse
 
 import pytest
 import yaml
-from test_browser import CHROMIUM, ROOT, browser  # noqa: F401  (the module's one browser)
+from test_browser import CHROMIUM, ROOT, browser, watched  # noqa: F401  (browser: the module's one browser)
 
 HTML = Path(os.environ.get("CHAINRULE_BOOK_HTML", ROOT / "_build" / "html"))
 ZH_HTML = HTML / "zh"
@@ -77,11 +77,7 @@ def context(browser):  # noqa: F811
 
 @pytest.fixture
 def page(context):
-    page = context.new_page()
-    page.problems = []
-    page.on("console", lambda m: page.problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
-    page.on("pageerror", lambda e: page.problems.append(f"page error: {e}"))
-    page.on("response", lambda r: page.problems.append(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None)
+    page = watched(context.new_page())
     yield page
     page.close()
 
