@@ -12,6 +12,7 @@ CHAINRULE_BOOK_HTML points the tests at another built book (default: _build/html
 
 import functools
 import http.server
+import importlib.util
 import os
 import re
 import shutil
@@ -124,6 +125,32 @@ def test_every_page_links_to_the_same_page_in_the_other_edition(edition):
         assert (hreflang, lang, text) == (("zh", "zh", "中文") if edition == "en" else ("en", "en", "English"))
         target = ((root / path).parent / href).resolve()
         assert target == (other / path).resolve(), f"{edition} {path} links to {href}"
+
+
+def load_language_switch():
+    spec = importlib.util.spec_from_file_location("language_switch", ROOT / "tools" / "language_switch.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+LABEL = re.compile(r'(?:title|aria-label|data-bs-title|placeholder)="([^"]*)"|<span class="btn__text-container">([^<]*)</span>')
+
+
+@pytest.mark.parametrize("path", ["book/02_derivative_rules.html", "search.html"])
+def test_the_themes_buttons_speak_chinese_on_chinese_pages(path):
+    """The themes' zh_CN catalogues leave "Launch on Colab", "Open issue", "Color mode"… in
+    English: tools/language_switch.py puts its Chinese labels in front of them."""
+    switch = load_language_switch()
+    labels = {a or b for a, b in LABEL.findall((ZH_HTML / path).read_text(encoding="utf-8"))}
+    english = {label for label in labels if any(label.startswith(en) for en in switch.THEME_LABELS_ZH)}
+    assert english == set(), f"English theme labels on zh/{path}"
+    assert switch.SEARCH_BAR_ZH in labels and "颜色模式" in labels and "全屏模式" in labels
+    if path.startswith("book/"):
+        assert {"启动于 Colab", "启动于 Binder", "打印为 PDF"} <= labels
+    # …and the English edition keeps the theme's English.
+    english_page = {a or b for a, b in LABEL.findall((HTML / path).read_text(encoding="utf-8"))}
+    assert "Color mode" in english_page and not any("颜色" in label for label in english_page)
 
 
 def test_launch_buttons_open_the_chinese_notebooks():
