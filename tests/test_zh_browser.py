@@ -183,6 +183,17 @@ def test_a_search_for_the_chain_rule_finds_its_chapter(site, page):
     assert page.problems == []
 
 
+@pytest.mark.parametrize("path", PAGES + ["search.html"])
+def test_no_chinese_page_scrolls_sideways_at_320_px(site, page, path):
+    """WCAG 2.1's reflow width (1.4.10), as test_accessibility.py checks every English page: the
+    Chinese title, the language link and the Chinese buttons must fit too."""
+    page.set_viewport_size({"width": 320, "height": 800})
+    page.goto(f"{site}/zh/{path}", wait_until="load")
+    page.wait_for_timeout(200)  # the theme's resize handlers
+    width = page.evaluate("Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)")
+    assert width <= 320, f"zh/{path} is {width} px wide at 320 px"
+
+
 @pytest.mark.skipif(not cjk_font_installed(), reason="no CJK font (Debian's fonts-noto-cjk): `make chromium` installs it")
 def test_chinese_text_is_drawn_with_a_cjk_font_not_as_empty_boxes(site, page, tmp_path):
     page.goto(f"{site}/zh/book/02_derivative_rules.html", wait_until="load")
