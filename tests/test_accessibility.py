@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from test_browser import CHROMIUM, HTML, NOTEBOOK_PAGES, ROOT, browser, site, toc_pages  # noqa: F401
+from test_zh_browser import PAGES as ZH_PAGES
 
 AXE = ROOT / ".cache" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
@@ -99,9 +100,13 @@ def test_every_figure_has_a_numbered_caption(site, browser, path):  # noqa: F811
     assert all(name and name.startswith(f"fig-{chapter:02d}-") for _, _, name in figures), [n for _, _, n in figures]
 
 
-# 390 px: a common phone; 320 px: WCAG 2.1's reflow width (1.4.10).
-@pytest.mark.parametrize("width", [390, 320])
-@pytest.mark.parametrize("path", toc_pages())
+# 390 px: a common phone; 320 px: WCAG 2.1's reflow width (1.4.10). The Chinese pages at 320 px:
+# their title, language link and buttons must fit too.
+PHONE_PAGES = [(path, width) for width in (390, 320) for path in toc_pages()]
+PHONE_PAGES += [(f"zh/{path}", 320) for path in [*ZH_PAGES, "search.html"]]
+
+
+@pytest.mark.parametrize(("path", "width"), PHONE_PAGES)
 def test_no_sideways_scroll_on_a_phone(site, browser, path, width):  # noqa: F811
     context, page = open_page(browser, site, path, {"width": width, "height": 800})
     try:

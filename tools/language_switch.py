@@ -68,11 +68,11 @@ def translate_theme_labels(app):
         return
     from sphinx import locale
 
+    templates = getattr(getattr(app.builder, "templates", None), "environment", None)
     for catalog in ("booktheme", "sphinx"):
         if locale.is_translator_registered(catalog):
             labels = ThemeLabels(THEME_LABELS_ZH, locale.get_translator(catalog))
             locale.translators[("general", catalog)] = labels
-            templates = getattr(getattr(app.builder, "templates", None), "environment", None)
             if catalog == "sphinx" and hasattr(templates, "install_gettext_translations"):
                 templates.install_gettext_translations(labels)
 
