@@ -41,6 +41,22 @@ def mse_grads_tanh(X, y, w, b):
     return 2 * np.einsum("k,ki->i", delta, X) / len(y), 2 * np.mean(delta)
 
 
+def ce_grad_loop(P, labels):
+    grad = np.zeros(P.shape)
+    for k, label in enumerate(labels):
+        grad[k, label] = -1.0 / P[k, label]
+    return grad / len(labels)
+
+
+def ce_grad_onehot(P, labels):
+    Y = np.eye(P.shape[1])[labels]
+    return np.where(Y == 1, -1.0 / (len(labels) * np.where(Y == 1, P, 1.0)), 0.0)
+
+
+def one_hot(P, labels):
+    return np.eye(P.shape[1])[labels]
+
+
 CORRECT = {
     "neurons.neuron_output": [
         neuron_loop,
@@ -58,7 +74,9 @@ CORRECT = {
         mse_grads_loop,
         mse_grads_tanh,
         lambda X, y, w, b: [np.asarray(v, dtype=np.float32) for v in mse_grads_tanh(X.astype(np.float32), y, w, b)],
+        lambda X, y, w, b: (mse_grads_tanh(X, y, w, b)[0], float(mse_grads_tanh(X, y, w, b)[1])),
     ],
+    "neurons.cross_entropy_gradient": [ce_grad_loop, ce_grad_onehot],
 }
 
 MISTAKES = {
@@ -95,6 +113,21 @@ MISTAKES = {
         ),
         (lambda X, y, w, b: mse_grads_tanh(X, y, w, 0.0), "leaves out the bias"),
         (lambda X, y, w, b: tuple(-v for v in mse_grads_tanh(X, y, w, b)), "times −1"),
+        # ∂L/∂b as a one-element array: said to be one, in every case (N = 1 included), never "one entry per example"
+        (lambda X, y, w, b: (mse_grads_tanh(X, y, w, b)[0], np.array([mse_grads_tanh(X, y, w, b)[1]])), "the value is right"),
+        (
+            lambda X, y, w, b: (mse_grads_tanh(X, y, w, b)[0], np.array([mse_grads_tanh(X, y, w, b)[1] + 0.3])),
+            "with a wrong value",
+        ),
+    ],
+    "neurons.cross_entropy_gradient": [
+        (lambda P, y: -1 / (len(y) * P[np.arange(len(y)), y]), "one number per example"),
+        (lambda P, y: -1 / (len(y) * P), "only the true class"),
+        (lambda P, y: (P - one_hot(P, y)) / len(y), "with respect to the logits"),
+        (lambda P, y: -one_hot(P, y) * np.log(P) / len(y), "the logarithm is not differentiated"),
+        (lambda P, y: -one_hot(P, y) / len(y), "derivative of the logarithm is wrong"),
+        (lambda P, y: ce_grad_loop(P, y) * len(y), "the batch size"),
+        (lambda P, y: -ce_grad_loop(P, y), "times −1"),
     ],
 }
 

@@ -69,7 +69,9 @@ def neuron(x, w, b):
 
 def _forward_cases(rng):
     cases = []
-    for n_batch, n, h, C in [(1, 4, 3, 2), (5, 6, 4, 3), (3, 2, 5, 4)]:
+    # No batch of one and no two-class case: there a softmax over the wrong axis, or over the
+    # whole array, could coincide with other slips and a diagnosis would be a guess.
+    for n_batch, n, h, C in [(2, 4, 3, 5), (5, 6, 4, 3), (3, 2, 5, 4)]:
         cases.append(
             (
                 rng.normal(size=(n_batch, n)),
@@ -145,7 +147,8 @@ def forward(X, W1, b1, W2, b2):
 
 def _ce_cases(rng):
     cases = []
-    for N, C in [(1, 3), (4, 3), (6, 10)]:
+    # N ≥ 2 in every case: with one example, the sum and the mean over the batch coincide.
+    for N, C in [(2, 4), (4, 3), (6, 10)]:
         cases.append((softmax(rng.normal(size=(N, C)) * 2, axis=1), rng.integers(0, C, size=N)))
     return cases
 
@@ -205,7 +208,9 @@ def cross_entropy(P, labels):
 
 def _mse_grad_cases(rng):
     cases = []
-    for N, n in [(1, 3), (4, 2), (6, 5), (3, 1)]:
+    # The batch of one comes last and claims nothing of its own: there a per-example array
+    # and a one-element array are the same thing (see _mse_grad_mistakes).
+    for N, n in [(4, 2), (6, 5), (3, 1), (1, 3)]:
         X = rng.normal(size=(N, n))
         cases.append((X, rng.uniform(0, 1, size=N), rng.normal(size=n), float(rng.normal())))
     return cases
@@ -223,6 +228,33 @@ def _mse_grads(X, y, w, b, outer=2.0, slope=True, mean=True, bias=True, per_exam
 def _mse_grad_mistakes(got, expected, args, i):
     X, y, w, b = args
     N = len(y)
+    if i == 1 and N > 1 and got.shape != () and got.size == 1:
+        # ∂L/∂b is asked for as a single number; a one-element array is said to be one, and its
+        # value judged on its own. Not with N = 1, where a one-element array and one entry per
+        # example are the same thing: there the plain shape message says only what is seen.
+        if np.allclose(got.reshape(()), expected, rtol=1e-6, atol=1e-9):
+            return say(
+                tr(
+                    f"the value is right, but it is an array of shape {got.shape}: ∂L/∂b is asked for as a "
+                    "single number (a float or a 0-d array)",
+                    f"数值对了，但它是形状为 {got.shape} 的数组：题目要的 ∂L/∂b 是单个数（float 或 0 维数组）",
+                ),
+                tr("float(...) or .item() turns a one-element array into a number", "float(...) 或 .item() 可把单元素数组变成一个数"),
+            )
+        found = _mse_grad_mistakes(got.reshape(()), expected, args, i)
+        if found:
+            message, hint = found if isinstance(found, tuple) else (found, None)
+            also = tr(
+                f"{message.en} (and return a single number, not an array of shape {got.shape})",
+                f"{message.zh}（另外请返回单个数，而不是形状为 {got.shape} 的数组）",
+            )
+            return say(also, hint)
+        return say(
+            tr(
+                f"an array of shape {got.shape} with a wrong value: ∂L/∂b is a single number; see {DERIVE.en}",
+                f"形状为 {got.shape} 的数组，数值也不对：∂L/∂b 是单个数；参见{DERIVE.zh}",
+            )
+        )
     if matches(got, _mse_grads(X, y, w, b, slope=False)[i]):
         return say(
             tr(
@@ -231,8 +263,9 @@ def _mse_grad_mistakes(got, expected, args, i):
             ),
             tr("each example's term carries the factor σ′(z_k) = a_k(1 − a_k)", "每个样本的项都带有因子 σ′(z_k) = a_k(1 − a_k)"),
         )
-    if matches(got, _mse_grads(X, y, w, b, per_example=True)[i]) or (
-        N > 1 and matches(got, _mse_grads(X, y, w, b, per_example=True, mean=False)[i])
+    if N > 1 and (
+        matches(got, _mse_grads(X, y, w, b, per_example=True)[i])
+        or matches(got, _mse_grads(X, y, w, b, per_example=True, mean=False)[i])
     ):
         return say(
             tr(
@@ -283,3 +316,98 @@ def neuron_mse_grads(X, y, w, b):
     a = 1 / (1 + np.exp(-(X @ w + b)))
     dL_dz = 2 * (a - y) * a * (1 - a) / len(y)
     return X.T @ dL_dz, dL_dz.sum()
+
+
+# --- derivation: the gradient of the cross-entropy with respect to the probabilities ---------------
+
+
+def _ce_grad_cases(rng):
+    # N ≥ 2 and C ≥ 3 everywhere, N ≠ C but once (4, 4: square, so an answer per class instead of
+    # per example keeps the shape); labels never all the same class.
+    cases = []
+    for N, C in [(3, 5), (5, 3), (4, 4), (6, 10)]:
+        labels = rng.permutation(np.arange(N) % C)
+        cases.append((softmax(rng.normal(size=(N, C)) * 1.5, axis=1), labels))
+    return cases
+
+
+def _true_class(P, labels):
+    """The one-hot matrix of the labels, shape of P."""
+    return np.eye(P.shape[1])[labels]
+
+
+def _ce_grad_mistakes(got, expected, args, i):
+    P, labels = args
+    N = len(labels)
+    Y = _true_class(P, labels)
+    picked = P[np.arange(N), labels]
+    if got.shape == (N,) and matches(got, -1 / (N * picked)):
+        return say(
+            tr(
+                f"one number per example: ∂L/∂P has the shape of P, one entry per probability; see {LOSSES.en}",
+                f"每个样本一个数：∂L/∂P 的形状与 P 相同，每个概率一个元素；参见{LOSSES.zh}",
+            ),
+            tr(
+                "the entries of the classes that are not the label are there too (what are they?)",
+                "不是标签的那些类别的元素也要给出（它们是多少？）",
+            ),
+        )
+    if matches(got, -1 / (N * P)) or matches(got, -1 / P):
+        return say(
+            tr(
+                "every entry depends on its probability: only the true class's probability p[k, y_k] appears in the loss, "
+                f"so the other entries do not change it; see {LOSSES.en}",
+                f"每个元素都依赖于它的概率：损失中只出现真实类别的概率 p[k, y_k]，其他元素不影响损失；参见{LOSSES.zh}",
+            ),
+            tr("a variable that does not appear in L has ∂L/∂(it) = 0", "不出现在 L 中的变量，其偏导数为 0"),
+        )
+    if matches(got, (P - Y) / N) or matches(got, P - Y):
+        return say(
+            tr(
+                "that is the gradient with respect to the logits (softmax and cross-entropy together, chapter 4); "
+                f"this exercise asks for the gradient with respect to the probabilities P themselves; see {LOSSES.en}",
+                f"这是对 logits 的梯度（softmax与交叉熵合在一起，第4章）；本练习要的是对概率 P 本身的梯度；参见{LOSSES.zh}",
+            )
+        )
+    if matches(got, -Y * np.log(P) / N) or matches(got, -Y * np.log(P)):
+        return say(
+            tr(
+                f"those are the loss's own terms, −log p: the logarithm is not differentiated; see {DERIVE.en}",
+                f"这是损失自身的各项 −log p：没有对对数求导；参见{DERIVE.zh}",
+            ),
+            tr("the derivative of log p is 1/p", "log p 的导数是 1/p"),
+        )
+    if matches(got, -Y * P / N) or matches(got, -Y / N):
+        return say(
+            tr(
+                f"the derivative of the logarithm is wrong: d(log p)/dp is neither p nor 1; see {DERIVE.en}",
+                f"对数的导数求错了：d(log p)/dp 既不是 p 也不是 1；参见{DERIVE.zh}",
+            ),
+            tr("the derivative of log p is 1/p", "log p 的导数是 1/p"),
+        )
+    if P.shape[0] == P.shape[1] and matches(got, expected.T):
+        return say(
+            tr(
+                f"rows and columns are swapped: row k of ∂L/∂P belongs to example k; see {LOSSES.en}",
+                f"行和列对调了：∂L/∂P 的第 k 行属于样本 k；参见{LOSSES.zh}",
+            )
+        )
+    return None
+
+
+@exercise(
+    id="neurons.cross_entropy_gradient",
+    chapter=CHAPTER,
+    title=tr("Gradient of the cross-entropy with respect to the probabilities (derivation)", "交叉熵对概率的梯度（推导）"),
+    signature="cross_entropy_grad(P, labels)",
+    outputs=("∂L/∂P",),
+    cases=_ce_grad_cases,
+    diagnoses=(_ce_grad_mistakes,),
+    batch="P",
+    section=LOSSES,
+)
+def cross_entropy_grad(P, labels):
+    N = len(labels)
+    grad = np.zeros_like(P, dtype=float)
+    grad[np.arange(N), labels] = -1.0 / (N * P[np.arange(N), labels])
+    return grad
