@@ -239,7 +239,10 @@ def _mse_grad_mistakes(got, expected, args, i):
                     "single number (a float or a 0-d array)",
                     f"数值对了，但它是形状为 {got.shape} 的数组：题目要的 ∂L/∂b 是单个数（float 或 0 维数组）",
                 ),
-                tr("float(...) or .item() turns a one-element array into a number", "float(...) 或 .item() 可把单元素数组变成一个数"),
+                tr(
+                    "float(...) or .item() turns a one-element array into a number",
+                    "float(...) 或 .item() 可把单元素数组变成一个数",
+                ),
             )
         found = _mse_grad_mistakes(got.reshape(()), expected, args, i)
         if found:
