@@ -13,17 +13,34 @@ from .engine.backprop import topological_order
 from .engine.errors import ChainruleError, InputError, ShapeError
 from .engine.forward import jvp
 from .engine.functions import (
+    abs,  # noqa: A004  (numpy's names, as cr.abs, cr.max, cr.min)
     binary_cross_entropy,
+    clip,
+    concatenate,
+    cos,
     cross_entropy,
     exp,
+    expm1,
     leaky_relu,
     log,
+    log1p,
     log_softmax,
+    logaddexp,
+    max,  # noqa: A004
+    maximum,
+    min,  # noqa: A004
+    minimum,
     mse,
     relu,
     sigmoid,
+    sin,
     softmax,
+    sqrt,
+    stack,
+    std,
     tanh,
+    var,
+    where,
 )
 from .engine.gradcheck import GradcheckResult, engine_gradient, error_bound, gradcheck, numerical_gradient
 from .engine.graph import draw_graph
@@ -91,4 +108,22 @@ __all__ = [
     "tanh",
     "topological_order",
     "trace_backward",
+    # numpy's functions, under numpy's names and signatures
+    "abs",
+    "clip",
+    "concatenate",
+    "cos",
+    "expm1",
+    "log1p",
+    "logaddexp",
+    "max",
+    "maximum",
+    "min",
+    "minimum",
+    "sin",
+    "sqrt",
+    "stack",
+    "std",
+    "var",
+    "where",
 ]

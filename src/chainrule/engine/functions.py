@@ -1,4 +1,5 @@
-"""Functions of Tensors that are not methods: softmax and the losses."""
+"""Functions of Tensors that are not methods: softmax, the losses, and numpy's functions
+under numpy's names and signatures (``cr.sin``, ``cr.maximum``, ``cr.where``, ...)."""
 
 import numpy as np
 
@@ -75,3 +76,113 @@ def exp(x):
 
 def log(x):
     return _tensor(x, "log").log()
+
+
+def sin(x):
+    return apply(rules.sin, _tensor(x, "sin"))
+
+
+def cos(x):
+    return apply(rules.cos, _tensor(x, "cos"))
+
+
+def sqrt(x):
+    """√x; its derivative 1/(2√x) is infinite at 0."""
+    return apply(rules.sqrt, _tensor(x, "sqrt"))
+
+
+def log1p(x):
+    """log(1 + x), exact for tiny x."""
+    return apply(rules.log1p, _tensor(x, "log1p"))
+
+
+def expm1(x):
+    """eˣ − 1, exact for tiny x."""
+    return apply(rules.expm1, _tensor(x, "expm1"))
+
+
+def logaddexp(x1, x2):
+    """log(e^x1 + e^x2) without overflow; its gradient is the softmax of (x1, x2)."""
+    return apply(rules.logaddexp, *_pair(x1, x2, "logaddexp"))
+
+
+def abs(x):  # noqa: A001  (numpy's name)
+    """|x|. At 0 the engine takes the subgradient 0: abs′(0) = 0, as ReLU′(0) = 0."""
+    return apply(rules.abs_, _tensor(x, "abs"))
+
+
+def maximum(x1, x2):
+    """Elementwise max. Where x1 == x2 the gradient is split evenly, ½ to each (as autograd)."""
+    return apply(rules.maximum, *_pair(x1, x2, "maximum"))
+
+
+def minimum(x1, x2):
+    """Elementwise min. Where x1 == x2 the gradient is split evenly, ½ to each (as autograd)."""
+    return apply(rules.minimum, *_pair(x1, x2, "minimum"))
+
+
+def max(a, axis=None, keepdims=False):  # noqa: A001
+    """The largest element along ``axis``. Its gradient goes to the largest element; k tied
+    elements get 1/k of it each (as HIPS/autograd does)."""
+    return _tensor(a, "max").max(axis=axis, keepdims=keepdims)
+
+
+def min(a, axis=None, keepdims=False):  # noqa: A001
+    """The smallest element along ``axis``; k tied elements get 1/k of the gradient each."""
+    return _tensor(a, "min").min(axis=axis, keepdims=keepdims)
+
+
+def where(condition, x, y):
+    """x where ``condition`` holds, else y. The condition is data (booleans, e.g. ``t > 0``),
+    not differentiated: the gradient is routed to x or y, 0 to the other."""
+    condition = np.asarray(condition.data if isinstance(condition, Tensor) else condition)
+    if condition.dtype != bool:
+        if condition.dtype.kind not in "biuf":
+            raise InputError(f"where: the condition must be booleans, got numpy dtype {condition.dtype}")
+        condition = condition != 0
+    x, y = _pair(x, y, "where")
+    return apply(rules.where, x, y, condition=condition)
+
+
+def clip(a, a_min, a_max):
+    """a limited to [a_min, a_max] (None: no bound). The gradient is 1 strictly inside and 0
+    at and beyond the bounds, so ``clip(a, 0, None)`` is ReLU with ReLU′(0) = 0."""
+    return _tensor(a, "clip").clip(a_min, a_max)
+
+
+def var(a, axis=None, ddof=0, keepdims=False):
+    return _tensor(a, "var").var(axis=axis, ddof=ddof, keepdims=keepdims)
+
+
+def std(a, axis=None, ddof=0, keepdims=False):
+    """Standard deviation. Where all entries are equal (std 0) the gradient is taken as 0."""
+    return _tensor(a, "std").std(axis=axis, ddof=ddof, keepdims=keepdims)
+
+
+def concatenate(arrays, axis=0):
+    """Join Tensors (or arrays) along an existing axis, as np.concatenate."""
+    return apply(rules.concatenate, *_sequence(arrays, "concatenate"), axis=axis)
+
+
+def stack(arrays, axis=0):
+    """Join Tensors of one shape along a new axis, as np.stack. ``cr.stack([t1, t2])`` is
+    what ``np.array([t1, t2])`` would be, with the gradient kept."""
+    return apply(rules.stack, *_sequence(arrays, "stack"), axis=axis)
+
+
+def _any_tensor(*xs):
+    return any(isinstance(x, Tensor) for x in xs)
+
+
+def _pair(x1, x2, where):
+    """Two operands; at least one becomes a Tensor (so plain numbers give a Tensor result)."""
+    return (x1, x2) if _any_tensor(x1, x2) else (_tensor(x1, where), x2)
+
+
+def _sequence(arrays, where):
+    if isinstance(arrays, (Tensor, np.ndarray)) or not hasattr(arrays, "__len__") or len(arrays) == 0:
+        raise InputError(f"{where}: expected a non-empty list or tuple of Tensors or arrays, got {type(arrays).__name__}")
+    items = list(arrays)
+    if not _any_tensor(*items):
+        items[0] = _tensor(items[0], where)
+    return items

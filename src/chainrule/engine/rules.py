@@ -363,6 +363,109 @@ class scatter:
         return scatter.forward(da, index, shape)
 
 
+def count(shape, axes):
+    return int(np.prod([shape[ax] for ax in axes]))
+
+
+@rule("var", "∂L/∂aⱼ = g·2(aⱼ − ā)/(m − ddof)", "Σ 2(a − ā)·ȧ/(m − ddof)", SUM)
+class var:
+    def forward(a, axis=None, ddof=0, keepdims=False):
+        return a.var(axis=normalise_axis("var", axis, a.ndim), ddof=ddof, keepdims=keepdims)
+
+    def vjp(g, out, a, axis=None, ddof=0, keepdims=False):
+        axes = normalise_axis("var", axis, a.ndim)
+        centred = a - call(mean, a, axis=axes, keepdims=True)
+        return (kept(g, a.shape, axes, keepdims) * centred * (2.0 / (count(a.shape, axes) - ddof)),)
+
+    def jvp(da, out, a, axis=None, ddof=0, keepdims=False):
+        axes = normalise_axis("var", axis, a.ndim)
+        centred = a - call(mean, a, axis=axes, keepdims=True)
+        return (centred * da).sum(axis=axes, keepdims=keepdims) * (2.0 / (count(a.shape, axes) - ddof))
+
+
+STD_KINK = "√ has an infinite slope at 0: where all entries are equal (std 0) the engine takes the subgradient 0"
+
+
+@rule("std", "∂L/∂aⱼ = g·(aⱼ − ā)/((m − ddof)·std)  (std = 0: 0)", "Σ (a − ā)·ȧ/((m − ddof)·std)", SUM, STD_KINK)
+class std:
+    def forward(a, axis=None, ddof=0, keepdims=False):
+        return a.std(axis=normalise_axis("std", axis, a.ndim), ddof=ddof, keepdims=keepdims)
+
+    def vjp(g, out, a, axis=None, ddof=0, keepdims=False):
+        axes = normalise_axis("std", axis, a.ndim)
+        s = kept(out, a.shape, axes, keepdims)
+        centred = a - call(mean, a, axis=axes, keepdims=True)
+        return (kept(g, a.shape, axes, keepdims) * centred / (safe_spread(s) * (count(a.shape, axes) - ddof)),)
+
+    def jvp(da, out, a, axis=None, ddof=0, keepdims=False):
+        axes = normalise_axis("std", axis, a.ndim)
+        centred = a - call(mean, a, axis=axes, keepdims=True)
+        return (centred * da).sum(axis=axes, keepdims=keepdims) / (safe_spread(out) * (count(a.shape, axes) - ddof))
+
+
+def safe_spread(s):
+    """The std with 0 replaced by ∞, so that 1/std becomes the subgradient 0 there."""
+    return call(where, s, np.inf, condition=value(s) > 0)
+
+
+def split_points(arrays, axis):
+    sizes = [x.shape[axis] for x in arrays]
+    return np.cumsum([0] + sizes)
+
+
+@rule("concatenate", "∂L/∂aₖ = g's slice where aₖ was put", "the ȧₖ concatenated", MATRIX)
+class concatenate:
+    """Any number of inputs; ``axis`` as in np.concatenate."""
+
+    def forward(*arrays, axis=0):
+        try:
+            return np.concatenate(arrays, axis=axis)
+        except (ValueError, np.exceptions.AxisError) as err:
+            shapes = ", ".join(str(x.shape) for x in arrays)
+            raise ShapeError(f"concatenate: cannot join arrays of shapes {shapes} along axis {axis}: {err}") from None
+
+    def vjp(g, out, *arrays, axis=0):
+        ax = axis % out.ndim
+        at = split_points(arrays, ax)
+        return tuple(g[(slice(None),) * ax + (slice(at[k], at[k + 1]),)] for k in range(len(arrays)))
+
+    def jvp(*args, axis=0):
+        n = (len(args) - 1) // 2  # args: n tangents, out, n inputs
+        return call(concatenate, *args[:n], axis=axis)
+
+
+@rule("stack", "∂L/∂aₖ = g's k-th slice along the new axis", "the ȧₖ stacked", MATRIX)
+class stack:
+    """Any number of inputs of one shape; ``axis`` as in np.stack."""
+
+    def forward(*arrays, axis=0):
+        try:
+            return np.stack(arrays, axis=axis)
+        except (ValueError, np.exceptions.AxisError) as err:
+            shapes = ", ".join(str(x.shape) for x in arrays)
+            raise ShapeError(f"stack: cannot stack arrays of shapes {shapes} along axis {axis}: {err}") from None
+
+    def vjp(g, out, *arrays, axis=0):
+        ax = axis % out.ndim
+        return tuple(g[(slice(None),) * ax + (k,)] for k in range(len(arrays)))
+
+    def jvp(*args, axis=0):
+        n = (len(args) - 1) // 2
+        return call(stack, *args[:n], axis=axis)
+
+
+@rule("astype", "∂L/∂a = g cast back to a's dtype", "ȧ cast", SUM)
+class astype:
+    def forward(a, dtype):
+        return a.astype(dtype)
+
+    def vjp(g, out, a, dtype):
+        return (call(astype, g, dtype=a.dtype) if g.dtype != a.dtype else g,)
+
+    def jvp(da, out, a, dtype):
+        return call(astype, da, dtype=dtype) if da.dtype != dtype else da
+
+
 # --- Elementary functions -------------------------------------------------------------
 
 ELEMENTARY = f"{RULES_CH} § Elementary functions"
@@ -402,6 +505,236 @@ class tanh:
 
     def jvp(da, out, a):
         return (1.0 - out * out) * da
+
+
+@rule("sin", "∂L/∂a = g·cos a", "cos a·ȧ", ELEMENTARY)
+class sin:
+    def forward(a):
+        return np.sin(a)
+
+    def vjp(g, out, a):
+        return (g * call(cos, a),)  # sin′ = cos
+
+    def jvp(da, out, a):
+        return call(cos, a) * da
+
+
+@rule("cos", "∂L/∂a = −g·sin a", "−sin a·ȧ", ELEMENTARY)
+class cos:
+    def forward(a):
+        return np.cos(a)
+
+    def vjp(g, out, a):
+        return (-g * call(sin, a),)  # cos′ = −sin
+
+    def jvp(da, out, a):
+        return -call(sin, a) * da
+
+
+@rule("sqrt", "∂L/∂a = g/(2√a)  (infinite at a = 0)", "ȧ/(2√a)", ELEMENTARY)
+class sqrt:
+    def forward(a):
+        return np.sqrt(a)
+
+    def vjp(g, out, a):
+        return (g * 0.5 / out,)  # (√a)′ = 1/(2√a)
+
+    def jvp(da, out, a):
+        return da * 0.5 / out
+
+
+@rule("log1p", "∂L/∂a = g/(1 + a)", "ȧ/(1 + a)", ELEMENTARY)
+class log1p:
+    def forward(a):
+        return np.log1p(a)  # log(1 + a), exact for tiny a
+
+    def vjp(g, out, a):
+        return (g / (1.0 + a),)
+
+    def jvp(da, out, a):
+        return da / (1.0 + a)
+
+
+@rule("expm1", "∂L/∂a = g·eᵃ", "eᵃ·ȧ", ELEMENTARY)
+class expm1:
+    def forward(a):
+        return np.expm1(a)  # eᵃ − 1, exact for tiny a
+
+    def vjp(g, out, a):
+        return (g * (out + 1.0),)  # eᵃ = out + 1
+
+    def jvp(da, out, a):
+        return (out + 1.0) * da
+
+
+@rule("logaddexp", "∂L/∂a = g·eᵃ⁻ᵒᵘᵗ,  ∂L/∂b = g·eᵇ⁻ᵒᵘᵗ  (softmax of (a, b))", "eᵃ⁻ᵒᵘᵗ·ȧ + eᵇ⁻ᵒᵘᵗ·ḃ", ELEMENTARY)
+class logaddexp:
+    def forward(a, b):
+        return elementwise("logaddexp", np.logaddexp, a, b)  # log(eᵃ + eᵇ), no overflow
+
+    def vjp(g, out, a, b):
+        return g * call(exp, a - out), g * call(exp, b - out)
+
+    def jvp(da, db, out, a, b):
+        return call(exp, a - out) * da + call(exp, b - out) * db
+
+
+@rule("mod", "∂L/∂a = g,  ∂L/∂b = −g·⌊a/b⌋  (a jump where a/b is an integer)", "ȧ − ⌊a/b⌋·ḃ", SUM)
+class mod:
+    def forward(a, b):
+        return elementwise("mod", np.mod, a, b)  # a − b·⌊a/b⌋
+
+    def vjp(g, out, a, b):
+        return g, -g * np.floor(value(a) / value(b))  # ⌊a/b⌋ is locally constant
+
+    def jvp(da, db, out, a, b):
+        return da - np.floor(value(a) / value(b)) * db
+
+
+# --- Kinks and routing: |a|, max, where, clip --------------------------------------------
+
+KINKS = f"{RULES_CH} § Kinks and routing"
+
+
+def same_dtype(mask, x):
+    """A 0/1 (or share) array as x's float dtype, so float32 stays float32."""
+    return np.asarray(mask, dtype=np.result_type(value(x).dtype, np.float16))
+
+
+ABS_KINK = "|a| has a corner at 0: the engine takes |·|′(0) = 0 (a subgradient, as ReLU′(0) = 0), and |·|″ = 0"
+
+
+@rule("abs", "∂L/∂a = g·sign(a)  (at 0: the subgradient 0)", "sign(a)·ȧ", KINKS, ABS_KINK)
+class abs_:
+    def forward(a):
+        return np.abs(a)
+
+    def vjp(g, out, a):
+        return (g * same_dtype(np.sign(value(a)), g),)  # sign(0) = 0; the sign is locally constant
+
+    def jvp(da, out, a):
+        return same_dtype(np.sign(value(a)), da) * da
+
+
+def larger_share(a, b, larger):
+    """How much of max(a, b)'s gradient goes to a: 1 where a wins, 0 where b wins, ½ at a tie."""
+    a, b = value(a), value(b)
+    return np.asarray(larger(a, b) + 0.5 * (a == b), dtype=np.result_type(a.dtype, b.dtype, np.float16))
+
+
+TIES = "at a tie a = b the gradient is split evenly, ½ to each (as HIPS/autograd does); the second derivative is 0"
+
+
+@rule("maximum", "∂L/∂a = g where a > b, ∂L/∂b = g where b > a  (tie: ½ each)", "ȧ where a > b, else ḃ (tie: mean)", KINKS, TIES)
+class maximum:
+    def forward(a, b):
+        return elementwise("maximum", np.maximum, a, b)
+
+    def vjp(g, out, a, b):
+        share = larger_share(a, b, np.greater)  # locally constant
+        return g * share, g * (1.0 - share)
+
+    def jvp(da, db, out, a, b):
+        share = larger_share(a, b, np.greater)
+        return share * da + (1.0 - share) * db
+
+
+@rule("minimum", "∂L/∂a = g where a < b, ∂L/∂b = g where b < a  (tie: ½ each)", "ȧ where a < b, else ḃ (tie: mean)", KINKS, TIES)
+class minimum:
+    def forward(a, b):
+        return elementwise("minimum", np.minimum, a, b)
+
+    def vjp(g, out, a, b):
+        share = larger_share(a, b, np.less)
+        return g * share, g * (1.0 - share)
+
+    def jvp(da, db, out, a, b):
+        share = larger_share(a, b, np.less)
+        return share * da + (1.0 - share) * db
+
+
+def chosen_share(a, out, axes, keepdims):
+    """1/k at each of the k elements equal to the max (or min) along ``axes``, 0 elsewhere."""
+    a, out = value(a), value(out)
+    chosen = a == (out if keepdims else out.reshape(kept_shape(a.shape, axes)))
+    return same_dtype(chosen / chosen.sum(axis=axes, keepdims=True), a)
+
+
+def kept(g, shape, axes, keepdims):
+    """A reduction's gradient with the reduced axes put back (as size 1)."""
+    return g if keepdims else g.reshape(kept_shape(shape, axes))
+
+
+TIES_AXIS = "k elements tied for the max share its gradient evenly, 1/k each (as HIPS/autograd does)"
+
+
+@rule("max", "∂L/∂aⱼ = g at the largest element, 0 elsewhere  (k tied: g/k each)", "ȧ at the largest element", KINKS, TIES_AXIS)
+class max_:
+    def forward(a, axis=None, keepdims=False):
+        return a.max(axis=normalise_axis("max", axis, a.ndim), keepdims=keepdims)
+
+    def vjp(g, out, a, axis=None, keepdims=False):
+        axes = normalise_axis("max", axis, a.ndim)
+        return (kept(g, a.shape, axes, keepdims) * chosen_share(a, out, axes, keepdims),)  # the mask is locally constant
+
+    def jvp(da, out, a, axis=None, keepdims=False):
+        axes = normalise_axis("max", axis, a.ndim)
+        return (da * chosen_share(a, out, axes, keepdims)).sum(axis=axes, keepdims=keepdims)
+
+
+@rule("min", "∂L/∂aⱼ = g at the smallest element, 0 elsewhere  (k tied: g/k each)", "ȧ at the smallest element", KINKS, TIES_AXIS)
+class min_:
+    def forward(a, axis=None, keepdims=False):
+        return a.min(axis=normalise_axis("min", axis, a.ndim), keepdims=keepdims)
+
+    def vjp(g, out, a, axis=None, keepdims=False):
+        axes = normalise_axis("min", axis, a.ndim)
+        return (kept(g, a.shape, axes, keepdims) * chosen_share(a, out, axes, keepdims),)
+
+    def jvp(da, out, a, axis=None, keepdims=False):
+        axes = normalise_axis("min", axis, a.ndim)
+        return (da * chosen_share(a, out, axes, keepdims)).sum(axis=axes, keepdims=keepdims)
+
+
+@rule("where", "∂L/∂x = g where the condition holds, ∂L/∂y = g elsewhere", "ẋ where the condition holds, else ẏ", KINKS)
+class where:
+    """``condition`` is data (booleans): the gradient is routed, never differentiated."""
+
+    def forward(x, y, condition):
+        return np.where(condition, x, y)
+
+    def vjp(g, out, x, y, condition):
+        return g * same_dtype(condition, g), g * same_dtype(~condition, g)
+
+    def jvp(dx, dy, out, x, y, condition):
+        return call(where, dx, dy, condition=condition)
+
+
+CLIP_KINK = "clip′ is 1 strictly inside (a_min, a_max), 0 at and beyond the bounds: clip(a, 0, None) is ReLU, ReLU′(0) = 0"
+
+
+@rule("clip", "∂L/∂a = g where a_min < a < a_max, else 0  (at a bound: 0)", "ȧ where a_min < a < a_max, else 0", KINKS, CLIP_KINK)
+class clip:
+    """The bounds are numbers (or arrays) given as parameters; None means no bound on that side."""
+
+    def forward(a, a_min=None, a_max=None):
+        return np.clip(a, a_min, a_max)
+
+    def vjp(g, out, a, a_min=None, a_max=None):
+        return (g * clip_inside(a, a_min, a_max),)  # the mask is locally constant
+
+    def jvp(da, out, a, a_min=None, a_max=None):
+        return clip_inside(a, a_min, a_max) * da
+
+
+def clip_inside(a, a_min, a_max):
+    a = value(a)
+    inside = np.ones(a.shape, dtype=bool)
+    if a_min is not None:
+        inside &= a > a_min
+    if a_max is not None:
+        inside &= a < a_max
+    return same_dtype(inside, a)
 
 
 # --- Activations ---------------------------------------------------------------------

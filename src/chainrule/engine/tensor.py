@@ -10,7 +10,7 @@ forward-mode derivative as the value is computed.
 import numpy as np
 
 from . import anomaly, rules
-from .errors import InputError
+from .errors import InputError, ShapeError
 
 
 def to_array(value, where="Tensor"):
@@ -37,8 +37,6 @@ class Tensor:
     """A numpy array with a gradient: ``.data`` holds the value, ``.grad`` dL/d(this)."""
 
     __slots__ = ("data", "grad", "name", "op", "requires_grad", "tangent", "_parents", "_rule", "_params", "_saved")
-    # Make numpy hand ``ndarray + Tensor`` to Tensor.__radd__ instead of looping itself.
-    __array_ufunc__ = None
 
     def __init__(self, data, name=None, requires_grad=True):
         self.data = to_array(data)
@@ -127,13 +125,124 @@ class Tensor:
     def __getitem__(self, index):
         return apply(rules.getitem, self, index=index)
 
+    def __mod__(self, other):
+        return apply(rules.mod, self, other)
+
+    def __rmod__(self, other):
+        return apply(rules.mod, other, self)
+
+    def __abs__(self):
+        return apply(rules.abs_, self)
+
+    def __floordiv__(self, other):
+        return _piecewise_constant(np.floor_divide, self, other)
+
+    def __rfloordiv__(self, other):
+        return _piecewise_constant(np.floor_divide, other, self)
+
+    # --- comparisons and conversions: values, as numpy gives them ---------------------
+    # A comparison is a step function (derivative 0 wherever it is defined): it returns a
+    # boolean numpy array, not a Tensor, e.g. for masks (cr.where(t > 0, t, 0.0)).
+
+    def __eq__(self, other):
+        return self.data == _values(other)
+
+    def __ne__(self, other):
+        return self.data != _values(other)
+
+    def __lt__(self, other):
+        return self.data < _values(other)
+
+    def __le__(self, other):
+        return self.data <= _values(other)
+
+    def __gt__(self, other):
+        return self.data > _values(other)
+
+    def __ge__(self, other):
+        return self.data >= _values(other)
+
+    __hash__ = object.__hash__  # a Tensor is a node of a graph: hashed by identity
+
+    def __bool__(self):
+        return bool(self.data)  # numpy's rule: one element only
+
+    def __float__(self):
+        return float(self.data)
+
+    def __int__(self):
+        return int(self.data)
+
+    def __array__(self, dtype=None, copy=None):
+        raise InputError(
+            "a Tensor was turned into a numpy array (np.array, np.asarray, or a list of Tensors given to numpy), "
+            "which drops its graph: to join Tensors use cr.stack([...]) or cr.concatenate([...]); "
+            "for the values alone use t.data"
+        )
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        from .numpy_dispatch import ufunc_on_tensors
+
+        return ufunc_on_tensors(ufunc, method, inputs, kwargs)
+
+    def __array_function__(self, func, types, args, kwargs):
+        from .numpy_dispatch import function_on_tensors
+
+        return function_on_tensors(func, args, kwargs)
+
     # --- methods ----------------------------------------------------------------------
 
-    def sum(self, axis=None, keepdims=False):
+    def sum(self, axis=None, keepdims=False, dtype=None, out=None):
+        _numpy_extras("sum", dtype, out)
         return apply(rules.sum_, self, axis=axis, keepdims=keepdims)
 
-    def mean(self, axis=None, keepdims=False):
+    def mean(self, axis=None, keepdims=False, dtype=None, out=None):
+        _numpy_extras("mean", dtype, out)
         return apply(rules.mean, self, axis=axis, keepdims=keepdims)
+
+    def var(self, axis=None, ddof=0, keepdims=False, dtype=None, out=None):
+        _numpy_extras("var", dtype, out)
+        return apply(rules.var, self, axis=axis, ddof=ddof, keepdims=keepdims)
+
+    def std(self, axis=None, ddof=0, keepdims=False, dtype=None, out=None):
+        _numpy_extras("std", dtype, out)
+        return apply(rules.std, self, axis=axis, ddof=ddof, keepdims=keepdims)
+
+    def max(self, axis=None, keepdims=False, out=None):
+        _numpy_extras("max", None, out)
+        return apply(rules.max_, self, axis=axis, keepdims=keepdims)
+
+    def min(self, axis=None, keepdims=False, out=None):
+        _numpy_extras("min", None, out)
+        return apply(rules.min_, self, axis=axis, keepdims=keepdims)
+
+    def clip(self, a_min=None, a_max=None, out=None):
+        _numpy_extras("clip", None, out)
+        if a_min is None and a_max is None:
+            raise InputError("clip: give a_min, a_max or both (None means no bound on that side)")
+        if isinstance(a_min, Tensor) or isinstance(a_max, Tensor):
+            raise InputError("clip: the bounds are not differentiated; for Tensor bounds use cr.maximum and cr.minimum")
+        return apply(rules.clip, self, a_min=a_min, a_max=a_max)
+
+    def astype(self, dtype):
+        dtype = np.dtype(dtype)
+        if dtype.kind != "f":
+            raise InputError(
+                f"astype: a Tensor holds real numbers to differentiate, not {dtype}; for the values use t.data.astype({dtype})"
+            )
+        return apply(rules.astype, self, dtype=dtype)
+
+    def ravel(self):
+        return apply(rules.reshape, self, shape=(self.size,))
+
+    flatten = ravel  # numpy's flatten copies, ravel may not; the engine never writes in place
+
+    def squeeze(self, axis=None):
+        axes = rules.normalise_axis("squeeze", axis, self.ndim) if axis is not None else None
+        if axes is not None and any(self.shape[ax] != 1 for ax in axes):
+            raise ShapeError(f"squeeze: axis {axis} of an array of shape {self.shape} does not have size 1")
+        shape = tuple(n for i, n in enumerate(self.shape) if (n != 1 if axes is None else i not in axes))
+        return apply(rules.reshape, self, shape=shape)
 
     def reshape(self, *shape):
         shape = shape[0] if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
@@ -164,6 +273,24 @@ class Tensor:
 
     def leaky_relu(self, alpha=0.01):
         return apply(rules.leaky_relu, self, alpha=alpha)
+
+
+def _numpy_extras(op, dtype, out):
+    """numpy's dtype= and out= (np.sum(t) passes them): only their defaults make sense here."""
+    if out is not None:
+        raise InputError(f"{op}: out= would write into an array outside the graph; use the returned Tensor")
+    if dtype is not None:
+        raise InputError(f"{op}: dtype= is not supported; cast first with t.astype(dtype)")
+
+
+def _values(x):
+    return x.data if isinstance(x, Tensor) else x
+
+
+def _piecewise_constant(fn, a, b):
+    """A step function of Tensors (floor division): its values, as a Tensor that needs no
+    gradient (the derivative is 0 wherever it is defined)."""
+    return Tensor(fn(to_array(a, "floor_divide"), to_array(b, "floor_divide")), requires_grad=False)
 
 
 def _constant(value, where):
