@@ -253,8 +253,6 @@ def test_bad_input_gives_clear_errors():
         cr.jvp(lambda a, b: a * b, (np.ones(2), np.ones(2)), np.ones(2))
     with pytest.raises(cr.ShapeError, match="grad: f must return a single number"):
         cr.grad(lambda t: t * t)(np.ones(3))
-    with pytest.raises(cr.InputError, match="a jvp inside another jvp"):
-        cr.jvp(lambda t: cr.jvp(lambda s: s * s, np.ones(1), np.ones(1))[0] * t, np.ones(1), np.ones(1))
     with pytest.raises(cr.ShapeError, match="hvp: v has shape"):
         cr.hvp(lambda t: (t * t).sum(), np.ones(3), np.ones(4))
     with pytest.raises(cr.InputError, match="mode must be"):

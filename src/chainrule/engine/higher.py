@@ -16,34 +16,45 @@ over reverse, ∇⟨∇f, v⟩, gives the same vector; the tests compare the two
 
 import numpy as np
 
+from . import rules
 from .backprop import topological_order
 from .broadcast import unbroadcast
 from .errors import InputError, ShapeError
-from .forward import jvp
-from .tensor import Tensor, to_array
+from .forward import fresh_input, jvp, nested
+from .tensor import TRANSFORMING, Tensor, apply, to_array
 
 
 def gradients(output, inputs, grad=None):
     """∂output/∂input for each of ``inputs`` (Tensors), as Tensors that can be
-    differentiated again. ``output`` must be a single number unless ``grad`` (∂L/∂output)
-    is given. Nothing is stored in ``.grad``."""
+    differentiated again, each of its input's dtype. ``output`` must be a single number
+    unless ``grad`` (∂L/∂output) is given. Nothing is stored in ``.grad``. Only the part
+    of the graph between the inputs and the output is visited."""
     if grad is None:
         if output.size != 1:
             raise ShapeError(f"gradients: the output has shape {output.shape}, not a single number; pass grad=")
         grad = Tensor(np.ones_like(output.data), requires_grad=False)
     elif not isinstance(grad, Tensor):
-        grad = Tensor(to_array(grad, "gradients"), requires_grad=False)
+        grad = Tensor(np.asarray(to_array(grad, "gradients"), dtype=output.dtype), requires_grad=False)
+    order = topological_order(output)
+    wanted = {id(x) for x in inputs}
+    leads_to_input = set()  # nodes with a path to one of the inputs: only they need gradients
+    for node in order:
+        if id(node) in wanted or any(id(p) in leads_to_input for p in node._parents):
+            leads_to_input.add(id(node))
     grads = {id(output): grad}
-    for node in reversed(topological_order(output)):
+    found = {}
+    for node in reversed(order):
         g = grads.pop(id(node), None)
-        if g is None or node._rule is None or not node.requires_grad:
-            if g is not None:
-                grads[id(node)] = g  # an input: keep its gradient for the caller
+        if g is None or id(node) not in leads_to_input:
+            continue
+        if id(node) in wanted:
+            found[id(node)] = g
+        if node._rule is None or not node.requires_grad:
             continue
         parents = node._parents
         contributions = node._rule.vjp(g, node, *parents, **node._params)
         for parent, contribution in zip(parents, contributions, strict=True):
-            if contribution is None or not parent.requires_grad:
+            if contribution is None or id(parent) not in leads_to_input:
                 continue
             contribution = contribution() if callable(contribution) else contribution
             if not isinstance(contribution, Tensor):
@@ -54,40 +65,75 @@ def gradients(output, inputs, grad=None):
             contribution = unbroadcast(contribution, parent.shape)
             key = id(parent)
             grads[key] = grads[key] + contribution if key in grads else contribution
-    return [grads.get(id(x)) if id(x) in grads else Tensor(np.zeros_like(x.data), requires_grad=False) for x in inputs]
+    return [_as_dtype(found[id(x)], x) if id(x) in found else _zeros(x) for x in inputs]
+
+
+def _as_dtype(g, x):
+    """A gradient has its input's dtype (float32 in, float32 out), as backward gives it."""
+    return g if g.dtype == x.dtype else apply(rules.astype, g, dtype=x.dtype)
+
+
+def _zeros(x):
+    return Tensor(np.zeros_like(x.data), requires_grad=False)
 
 
 def grad(f, argnum=0):
-    """The function x ↦ ∂f/∂x (a Tensor), for f taking Tensors and returning one number.
-    It composes: ``grad(grad(f))(x)`` is f″(x) for a number x."""
+    """The function x ↦ ∂f/∂x (a Tensor of x's dtype), for f taking Tensors and returning one
+    number (a plain number, not built from x, gives zeros). It composes: ``grad(grad(f))(x)``
+    is f″(x) for a number x, and grad of a jvp (or a jvp of grad) works too."""
 
     def df(*args):
+        if not 0 <= argnum < len(args):
+            raise InputError(f"grad: argnum {argnum} but f was called with {len(args)} arguments")
         inputs = [a if isinstance(a, Tensor) else Tensor(to_array(a, "grad")) for a in args]
-        if not 0 <= argnum < len(inputs):
-            raise InputError(f"grad: argnum {argnum} but f was called with {len(inputs)} arguments")
-        out = f(*inputs)
-        if not isinstance(out, Tensor) or out.size != 1:
-            shape = out.shape if isinstance(out, Tensor) else type(out).__name__
-            raise ShapeError(f"grad: f must return a single number (a Tensor of size 1), got {shape}")
-        return gradients(out, [inputs[argnum]])[0]
+        x = inputs[argnum] = fresh_input(args[argnum], "grad", requires_grad=True)
+        TRANSFORMING[0] += 1
+        try:
+            out = f(*inputs)
+        finally:
+            TRANSFORMING[0] -= 1
+        if not isinstance(out, Tensor):
+            value = np.asarray(out)
+            if value.size != 1 or value.dtype.kind not in "biuf":
+                raise ShapeError(f"grad: f must return a single number (a Tensor of size 1), got {_describe(out)}")
+            return _zeros(x)  # a constant: its derivative is 0
+        if out.size != 1:
+            raise ShapeError(f"grad: f must return a single number (a Tensor of size 1), got shape {out.shape}")
+        return gradients(out, [x])[0]
 
     return df
 
 
+def _describe(out):
+    return f"shape {np.shape(out)}" if hasattr(out, "shape") else type(out).__name__
+
+
 def hvp(f, x, v):
     """H v: the Hessian of the scalar function ``f`` at ``x`` times the vector ``v`` (the
-    same shape as x), exactly, by forward mode over the recorded backward pass."""
-    x = np.asarray(to_array(x, "hvp"), dtype=np.float64)
-    v = np.asarray(to_array(v, "hvp"), dtype=np.float64)
-    if v.shape != x.shape:
-        raise ShapeError(f"hvp: v has shape {v.shape}, x has {x.shape}; they must match")
+    same shape as x), exactly, by forward mode over the recorded backward pass. Arrays in,
+    an array out (float64); a Tensor (composable) inside another transformation."""
+    if not nested(x, v):
+        x = np.asarray(to_array(x, "hvp"), dtype=np.float64)
+        v = np.asarray(to_array(v, "hvp"), dtype=np.float64)
+    if np.shape(v.data if isinstance(v, Tensor) else v) != np.shape(x.data if isinstance(x, Tensor) else x):
+        raise ShapeError(f"hvp: v has shape {np.shape(_values(v))}, x has {np.shape(_values(x))}; they must match")
     _, hv = jvp(lambda t: grad(f)(t), x, v)
     return hv
+
+
+def _values(x):
+    return x.data if isinstance(x, Tensor) else x
 
 
 def hessian(f, x):
     """The full Hessian of the scalar ``f`` at ``x`` (flattened: n × n), one hvp per column.
     For small n only: the book never forms the Hessian of a network."""
+    if nested(x):
+        from .functions import stack
+
+        x = x if isinstance(x, Tensor) else Tensor(to_array(x, "hessian"), requires_grad=False)
+        columns = [hvp(f, x, np.eye(x.size, dtype=x.dtype)[j].reshape(x.shape)).reshape(-1) for j in range(x.size)]
+        return stack(columns, axis=1)
     x = np.asarray(to_array(x, "hessian"), dtype=np.float64)
     columns = []
     for j in range(x.size):

@@ -10,12 +10,18 @@ Cheap for the small functions the book inspects, never used for training.
 import numpy as np
 
 from .errors import InputError
-from .forward import jvp
+from .forward import fresh_input, jvp, nested
 from .tensor import Tensor, to_array
 
 
 def jacobian(f, x, mode="reverse"):
-    """J[i, j] = ∂f(x)_i / ∂x_j for a Tensor function f of one array x (both flattened)."""
+    """J[i, j] = ∂f(x)_i / ∂x_j for a Tensor function f of one array x (both flattened).
+    Arrays in, an array out; given a Tensor, or inside another transformation, a Tensor
+    built from recorded operations, so a Jacobian of a Jacobian works in either mode."""
+    if mode not in ("forward", "reverse"):
+        raise InputError(f"jacobian: mode must be 'reverse' or 'forward', got {mode!r}")
+    if nested(x):
+        return _recorded_jacobian(f, x, mode)
     x = np.array(to_array(x, "jacobian"), dtype=np.float64)
     if mode == "forward":
         columns = []
@@ -35,3 +41,19 @@ def jacobian(f, x, mode="reverse"):
         out.backward(seed.reshape(out.shape))
         rows.append(t.grad.ravel())
     return np.array(rows)
+
+
+def _recorded_jacobian(f, x, mode):
+    from .functions import stack
+    from .higher import gradients
+
+    x = x if isinstance(x, Tensor) else Tensor(to_array(x, "jacobian"), requires_grad=False)
+    units = np.eye(x.size, dtype=x.dtype)
+    if mode == "forward":
+        columns = [jvp(f, x, units[j].reshape(x.shape))[1].reshape(-1) for j in range(x.size)]
+        return stack(columns, axis=1)
+    t = fresh_input(x, "jacobian", requires_grad=True)
+    out = f(t)
+    seeds = np.eye(out.size, dtype=out.dtype)
+    rows = [gradients(out, [t], grad=seeds[i].reshape(out.shape))[0].reshape(-1) for i in range(out.size)]
+    return stack(rows, axis=0)

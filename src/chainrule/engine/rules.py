@@ -57,14 +57,17 @@ RULES: dict[str, Rule] = {}
 RULES_CH = "Chapter 2, Derivative rules"
 
 
-def rule(name, vjp, jvp, section=RULES_CH, second_order="", saves=False):
+def rule(name, vjp, jvp, section=RULES_CH, second_order="", saves=False, table=True):
     """Register the class body's forward, vjp and jvp as the rule for operation ``name``.
     With ``saves``, forward returns its value and a dict of arrays that vjp receives as
-    keywords on the fast path (on Tensors vjp gets none and recomputes them, recorded)."""
+    keywords on the fast path (on Tensors vjp gets none and recomputes them, recorded).
+    ``table=False``: the engine's own bookkeeping, not a rule of the book's table."""
 
     def register(body):
-        RULES[name] = Rule(name, vjp, jvp, section, body.forward, body.vjp, body.jvp, second_order, saves, body)
-        return RULES[name]
+        made = Rule(name, vjp, jvp, section, body.forward, body.vjp, body.jvp, second_order, saves, body)
+        if table:
+            RULES[name] = made
+        return made
 
     return register
 
@@ -126,6 +129,21 @@ class sub:
         return da - db
 
 
+@rule("identity", "∂L/∂a = g", "ȧ", SUM, table=False)
+class identity:
+    """A new node with the value of its input: what grad and jvp differentiate with respect
+    to, so that nested derivatives never confuse their variables (perturbation confusion)."""
+
+    def forward(a):
+        return a
+
+    def vjp(g, out, a):
+        return (g,)
+
+    def jvp(da, out, a):
+        return da
+
+
 @rule("neg", "∂L/∂a = −g", "−ȧ", SUM)
 class neg:
     def forward(a):
@@ -173,10 +191,10 @@ class pow_const:
         return a**p
 
     def vjp(g, out, a, p):
-        return (g * p * a ** (p - 1),)
+        return (g * p * a ** (p - 1) if p != 0 else g * 0.0,)  # a⁰ = 1 is constant: 0, not 0·0⁻¹ at a = 0
 
     def jvp(da, out, a, p):
-        return p * a ** (p - 1) * da
+        return p * a ** (p - 1) * da if p != 0 else da * 0.0
 
 
 @rule("power", "∂L/∂a = g·b·aᵇ⁻¹,  ∂L/∂b = g·aᵇ·ln a", "b·aᵇ⁻¹·ȧ + aᵇ·ln a·ḃ", f"{RULES_CH} § Power rule")
@@ -185,12 +203,24 @@ class power:
         return elementwise("power", np.power, a, b)
 
     def vjp(g, out, a, b):
-        # ∂/∂b needs ln a: deferred, so a constant exponent never takes the log of a < 0.
-        return g * b * a ** (b - 1), (lambda: g * out * call(log, a))
+        # Both deferred: a constant exponent never takes the log of a < 0, a constant base
+        # (0 ** b) never computes 0 to a negative power.
+        return (lambda: g * b * a ** power_exponent(b)), (lambda: g * out * log_base(a))
 
     def jvp(da, db, out, a, b):
         # ln a only where the exponent moves: a constant exponent never takes the log of a < 0.
-        return b * a ** (b - 1) * da + (out * np.log(a) * db if np.any(db) else 0.0)
+        moves = isinstance(db, tensor.Tensor) or np.any(db)
+        return b * a ** power_exponent(b) * da + (out * log_base(a) * db if moves else 0.0)
+
+
+def power_exponent(b):
+    """b − 1, and 1 where b = 0: there b·aᵇ⁻¹ is 0, not 0·0⁻¹ = NaN at a = 0 (as autograd)."""
+    return call(where, b - 1.0, 1.0, condition=value(b) != 0)
+
+
+def log_base(a):
+    """ln a, and 0 where a = 0: there aᵇ = 0 for every b > 0, so ∂aᵇ/∂b = aᵇ·ln a is 0, not 0·(−∞)."""
+    return call(log, call(where, a, 1.0, condition=value(a) != 0))
 
 
 # --- Linear algebra ------------------------------------------------------------------
@@ -304,7 +334,7 @@ class broadcast_to:
         return (unbroadcast(g, a.shape),)
 
     def jvp(da, out, a, shape):
-        return np.broadcast_to(da, shape)
+        return call(broadcast_to, da, shape=shape)
 
 
 @rule("reshape", "∂L/∂a = g reshaped back: elements move, values do not change", "ȧ reshaped", MATRIX)
@@ -360,7 +390,7 @@ class scatter:
         return (g[index],)
 
     def jvp(da, out, a, index, shape):
-        return scatter.forward(da, index, shape)
+        return call(scatter, da, index=index, shape=shape)
 
 
 def count(shape, axes):
@@ -769,7 +799,7 @@ class relu:
         return (g * (value(a) > 0),)  # the mask is locally constant: ReLU″ = 0
 
     def jvp(da, out, a):
-        return (a > 0) * da
+        return (value(a) > 0) * da
 
 
 LEAKY_KINK = "the slope jumps from α to 1 at 0: the engine takes α there, and the second derivative 0 everywhere"
@@ -781,10 +811,10 @@ class leaky_relu:
         return a * np.where(a > 0, 1.0, alpha).astype(a.dtype)
 
     def vjp(g, out, a, alpha=0.01):
-        return (g * np.where(value(a) > 0, 1.0, alpha),)
+        return (g * same_dtype(np.where(value(a) > 0, 1.0, alpha), a),)
 
     def jvp(da, out, a, alpha=0.01):
-        return np.where(a > 0, 1.0, alpha) * da
+        return same_dtype(np.where(value(a) > 0, 1.0, alpha), a) * da
 
 
 def shifted(a, axis):
@@ -818,7 +848,7 @@ class log_softmax:
         return (g - call(exp, out) * g.sum(axis=axis, keepdims=True),)
 
     def jvp(da, out, a, axis=-1):
-        return da - (np.exp(out) * da).sum(axis=axis, keepdims=True)
+        return da - (call(exp, out) * da).sum(axis=axis, keepdims=True)
 
 
 # --- Losses --------------------------------------------------------------------------
@@ -890,7 +920,7 @@ class cross_entropy:
         return (g * (p - one_hot(labels, logits.shape, logits.dtype)) / len(labels),)
 
     def jvp(dz, out, logits, labels):
-        p_minus_y = softmax.forward(logits, axis=1) - one_hot(labels, logits.shape, logits.dtype)
+        p_minus_y = call(softmax, logits, axis=1) - one_hot(labels, logits.shape, logits.dtype)
         return (p_minus_y * dz).sum() / len(logits)
 
 
@@ -913,7 +943,7 @@ class binary_cross_entropy:
         return (g * (call(sigmoid, logits) - targets) / targets.size,)
 
     def jvp(dz, out, logits, targets):
-        return ((expit(logits) - targets) * dz).sum() / targets.size
+        return ((call(sigmoid, logits) - targets) * dz).sum() / targets.size
 
 
 from . import tensor  # noqa: E402  (last: tensor imports this module; call() needs Tensor)

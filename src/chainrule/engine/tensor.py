@@ -299,14 +299,17 @@ def _constant(value, where):
     return Tensor(arr, name=f"{arr.item():g}" if arr.size == 1 else "const", requires_grad=False)
 
 
-# How many chainrule.jvp calls are running: while one is, apply also pushes tangents.
-FORWARD_MODE = [0]
+# The chainrule.jvp calls running, outermost first, as (level, record) pairs: while any is,
+# apply also pushes each level's tangents (``record``: as Tensors, to be differentiated again).
+ACTIVE_LEVELS = []
+# How many transformations (grad, jvp) are running: inside one, jvp and jacobian return Tensors.
+TRANSFORMING = [0]
 NOTHING = {}  # shared, never written: most rules keep nothing for their vjp
 
 
 def apply(rule, *inputs, **params):
     """Run ``rule`` on the inputs' arrays and record it, so backward can call its vjp."""
-    parents = tuple([x if type(x) is Tensor or isinstance(x, Tensor) else _constant(x, rule.name) for x in inputs])
+    parents = tuple([x if type(x) is Tensor or isinstance(x, Tensor) else _constant_among(x, rule.name, inputs) for x in inputs])
     arrays = [p.data for p in parents]
     data = rule.forward(*arrays, **params)
     saved = NOTHING
@@ -325,9 +328,75 @@ def apply(rule, *inputs, **params):
     out._rule = rule
     out._params = params
     out._saved = saved
-    if FORWARD_MODE[0] and any([p.tangent is not None for p in parents]):
-        # Forward mode: an input without a tangent does not move (its tangent is 0).
-        tangents = [np.zeros_like(p.data) if p.tangent is None else p.tangent for p in parents]
-        out.tangent = np.asarray(rule.jvp(*tangents, out.data, *arrays, **params), dtype=out.data.dtype)
-        out.tangent = np.broadcast_to(out.tangent, out.shape) if out.tangent.shape != out.shape else out.tangent
+    if ACTIVE_LEVELS:
+        push_tangents(rule, out, parents, params)
     return out
+
+
+def _constant_among(value, where, inputs):
+    """A plain number next to Tensors takes their dtype, as numpy treats a Python scalar
+    (float32 · 2.0 stays float32); arrays keep their own."""
+    if type(value) in (float, int, bool):
+        for x in inputs:
+            if isinstance(x, Tensor) and x.data.dtype.kind == "f":
+                arr = np.asarray(value, dtype=x.data.dtype)
+                return Tensor(arr, name=f"{value:g}", requires_grad=False)
+    return _constant(value, where)
+
+
+def push_tangents(rule, out, parents, params):
+    """Forward mode: set ``out.tangent[level]`` for every running jvp level from its inputs'
+    tangents by the rule's jvp (an input without a tangent does not move: tangent 0).
+
+    Levels are pushed outermost first. While a level's tangent is computed only the levels
+    outside it run, so a recorded tangent (a Tensor) carries its own derivative along the
+    outer directions: a jvp of a jvp is a second derivative, as in JAX's nested traces."""
+    levels = ACTIVE_LEVELS[:]
+    for i, (level, record) in enumerate(levels):
+        given = [p.tangent.get(level) if p.tangent else None for p in parents]
+        if all(t is None for t in given):
+            continue
+        outer = levels[:i]
+        if not record and not outer:  # plain forward mode: arrays only
+            tangents = [np.zeros_like(p.data) if t is None else _data(t) for p, t in zip(parents, given, strict=True)]
+            slope = rule.jvp(*tangents, out.data, *[p.data for p in parents], **params)
+            slope = np.asarray(slope, dtype=out.data.dtype)
+            if slope.shape != out.shape:
+                slope = np.broadcast_to(slope, out.shape)
+        else:
+            ACTIVE_LEVELS[:] = outer
+            try:
+                outer_ids = [lv for lv, _ in outer]
+                pairs = zip(parents, given, strict=True)
+                tangents = [np.zeros_like(p.data) if t is None else _lift(t, outer_ids) for p, t in pairs]
+                lifted = [_lift(p, outer_ids) for p in parents]
+                slope = _fit(rule.jvp(*tangents, _lift(out, outer_ids), *lifted, **params), out)
+            finally:
+                ACTIVE_LEVELS[:] = levels
+        if out.tangent is None:
+            out.tangent = {}
+        out.tangent[level] = slope
+
+
+def _data(x):
+    return x.data if isinstance(x, Tensor) else x
+
+
+def _lift(x, outer):
+    """A Tensor where the jvp's computation must be recorded (it needs a gradient, or moves
+    along an outer direction), its array elsewhere (faster)."""
+    if not isinstance(x, Tensor):
+        return x
+    if x.requires_grad or (x.tangent and any(level in x.tangent for level in outer)):
+        return x
+    return x.data
+
+
+def _fit(slope, out):
+    """A rule's jvp result as a tangent of ``out``: its dtype and shape."""
+    if isinstance(slope, Tensor):
+        if slope.dtype != out.dtype:
+            slope = apply(rules.astype, slope, dtype=out.dtype)
+        return slope if slope.shape == out.shape else apply(rules.broadcast_to, slope, shape=out.shape)
+    slope = np.asarray(slope, dtype=out.dtype)
+    return slope if slope.shape == out.shape else np.broadcast_to(slope, out.shape)
