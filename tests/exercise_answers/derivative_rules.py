@@ -45,6 +45,23 @@ def lse_grad_loop(Z):
     return out
 
 
+def normalize_loop(Z, g):
+    """Sum over paths, entry by entry: ∂out_kj/∂Z_ki = ([i = j] s_k − Z_kj) / s_k²."""
+    grad = np.zeros(Z.shape)
+    for k in range(Z.shape[0]):
+        s = Z[k].sum()
+        for i in range(Z.shape[1]):
+            for j in range(Z.shape[1]):
+                grad[k, i] += g[k, j] * ((i == j) * s - Z[k, j]) / s**2
+    return grad
+
+
+def normalize_jacobian(Z, g):
+    s = Z.sum(axis=1, keepdims=True)
+    J = np.eye(Z.shape[1])[None] / s[:, :, None] - (Z / s**2)[:, :, None]  # J[k, j, i] = ∂out_kj/∂Z_ki
+    return np.einsum("kj,kji->ki", g, J)
+
+
 CORRECT = {
     "derivative_rules.product_rule": [
         product_loop,
@@ -75,6 +92,7 @@ CORRECT = {
         ),
         lambda Z: sm(Z, axis=-1),
     ],
+    "derivative_rules.normalize_backward": [normalize_loop, normalize_jacobian],
 }
 
 MISTAKES = {
@@ -119,10 +137,29 @@ MISTAKES = {
             "that is log-softmax",
         ),
     ],
+    "derivative_rules.normalize_backward": [
+        (lambda Z, g: g / Z.sum(axis=1, keepdims=True), "only the path through the numerator"),
+        (lambda Z, g: g * (1 - Z / Z.sum(axis=1, keepdims=True)) / Z.sum(axis=1, keepdims=True), "only the diagonal"),
+        (lambda Z, g: (g - 1) / Z.sum(axis=1, keepdims=True), "carry each output's own upstream gradient"),
+        (lambda Z, g: normalize_jacobian(Z, -g) + 2 * g / Z.sum(axis=1, keepdims=True), "wrong sign"),
+        (
+            lambda Z, g: (g - (g * Z / Z.sum(axis=1, keepdims=True)).sum(axis=0, keepdims=True)) / Z.sum(axis=1, keepdims=True),
+            "wrong axis",
+        ),
+        (
+            lambda Z, g: (g - Z / Z.sum(axis=1, keepdims=True) * g.sum(axis=1, keepdims=True)) / Z.sum(axis=1, keepdims=True),
+            "that is J·g",
+        ),
+        (lambda Z, g: normalize_jacobian(Z, g) / Z.sum(axis=1, keepdims=True), "powers of s_k are off"),
+        (lambda Z, g: -normalize_jacobian(Z, g), "times −1"),
+    ],
 }
 
 HINTS = {
     "derivative_rules.product_rule": [(lambda a, b, g: (g * a, g * b), "∂(ab)/∂a is b")],
     "derivative_rules.logsumexp_gradient": [(lambda Z: sm(Z, axis=0), "runs over the C entries of a row")],
     "derivative_rules.bias_gradient": [(lambda z, b, g: (g, g), "sum the upstream gradient over the batch axis")],
+    "derivative_rules.normalize_backward": [
+        (lambda Z, g: g / Z.sum(axis=1, keepdims=True), "add the contributions of all C outputs")
+    ],
 }

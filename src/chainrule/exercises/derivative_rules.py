@@ -312,11 +312,13 @@ def add_bias_backward(z, b, g):
 def _lse_cases(rng):
     # (1, 4): one row; (3, 3): square, so softmax over the wrong axis has the right shape;
     # (2, 5) with logits in the hundreds: e^z overflows unless the row's maximum is subtracted.
+    # The single row comes last: it claims nothing the other cases do not (there softmax over
+    # axis 0 is all ones, which no other slip produces, but a first case should not be degenerate).
     return [
-        (rng.normal(size=(1, 4)),),
         (rng.normal(size=(3, 3)) * 2,),
         (rng.normal(size=(4, 2)),),
         (rng.normal(size=(2, 5)) * 3 + np.array([[800.0], [-750.0]]),),
+        (rng.normal(size=(1, 4)),),
     ]
 
 
@@ -376,3 +378,106 @@ def _lse_mistakes(got, expected, args, i):
 def lse_grad(Z):
     e = np.exp(Z - Z.max(axis=1, keepdims=True))
     return e / e.sum(axis=1, keepdims=True)
+
+
+# --- 7. derivation: the backward pass of a row normalisation --------------------------------
+
+
+def _normalize_cases(rng):
+    # Positive entries (a row sum far from 0); at least two rows and three columns everywhere;
+    # (4, 4) is square, so a sum over the wrong axis keeps the shape.
+    return [(rng.uniform(0.2, 2.0, size=s), rng.normal(size=s)) for s in [(3, 5), (4, 4), (5, 3), (2, 6)]]
+
+
+def _normalized(Z):
+    s = Z.sum(axis=1, keepdims=True)
+    return Z / s, s
+
+
+def _normalize_mistakes(got, expected, args, i):
+    Z, g = args
+    out, s = _normalized(Z)
+    through_sum = (g * out).sum(axis=1, keepdims=True)
+    if matches(got, g / s):
+        return say(
+            tr(
+                "only the path through the numerator is followed: Z_ki also reaches every output of its row "
+                f"through the row sum s_k; see {PATHS.en}",
+                f"只沿经过分子的路径求导：Z_ki 还通过行和 s_k 到达这一行的每个输出；参见{PATHS.zh}",
+            ),
+            tr(
+                "add the contributions of all C outputs of the row, each through ∂s_k/∂Z_ki = 1",
+                "把这一行全部 C 个输出的贡献加起来，每一项都经过 ∂s_k/∂Z_ki = 1",
+            ),
+        )
+    if matches(got, g * (1 - out) / s):
+        return say(
+            tr(
+                "only the diagonal of the Jacobian: Z_ki changes the other outputs of its row too (the source's "
+                f"softmax slip); see {PATHS.en}",
+                f"只用了雅可比矩阵的对角线：Z_ki 也会改变这一行的其他输出（原文在softmax上犯的错误）；参见{PATHS.zh}",
+            ),
+            tr(
+                "the off-diagonal entries ∂out_kj/∂Z_ki (j ≠ i) are not 0",
+                "非对角元素 ∂out_kj/∂Z_ki（j ≠ i）不为 0",
+            ),
+        )
+    if matches(got, (g - out.sum(axis=1, keepdims=True)) / s):
+        return say(
+            tr(
+                f"the path through the row sum must carry each output's own upstream gradient g_kj; see {GRAPHS.en}",
+                f"经过行和的那条路径必须带上每个输出自己的上游梯度 g_kj；参见{GRAPHS.zh}",
+            ),
+            tr("chain rule: upstream gradient × local derivative, for every path", "链式法则：对每条路径都是上游梯度 × 局部导数"),
+        )
+    if matches(got, (g + through_sum) / s):
+        return say(
+            tr(
+                f"the path through the denominator has the wrong sign; see {RULES.en} (quotient rule)",
+                f"经过分母的那条路径符号反了；参见{RULES.zh}（商法则）",
+            ),
+            tr("increasing s_k makes every output of the row smaller", "s_k 增大时，这一行的每个输出都会变小"),
+        )
+    if matches(got, (g - (g * out).sum(axis=0, keepdims=True)) / s):
+        return say(
+            tr(
+                f"summed over the wrong axis: Z_ki reaches the outputs of its own row k only; see {PATHS.en}",
+                f"沿错了轴求和：Z_ki 只到达它自己那一行 k 的输出；参见{PATHS.zh}",
+            )
+        )
+    if matches(got, (g - out * g.sum(axis=1, keepdims=True)) / s):
+        return say(
+            tr(
+                "that is J·g, the Jacobian applied to g; the backward pass needs its transpose, Jᵀg (a sum over the "
+                f"outputs each input reaches); see {PATHS.en}",
+                f"这是 J·g，即把雅可比矩阵作用在 g 上；反向传播需要它的转置 Jᵀg（对每个输入所到达的输出求和）；参见{PATHS.zh}",
+            ),
+            tr(
+                "∂L/∂Z_ki = Σ_j g_kj ∂out_kj/∂Z_ki: the sum runs over the outputs j",
+                "∂L/∂Z_ki = Σ_j g_kj ∂out_kj/∂Z_ki：求和遍历输出 j",
+            ),
+        )
+    if matches(got, (g - through_sum) / s**2) or matches(got, (g * s - through_sum) / s**2):
+        return say(
+            tr(
+                f"the powers of s_k are off: check the quotient rule's denominator term by term; see {RULES.en} (quotient rule)",
+                f"s_k 的幂次不对：逐项检查商法则中的分母；参见{RULES.zh}（商法则）",
+            )
+        )
+    return None
+
+
+@exercise(
+    id="derivative_rules.normalize_backward",
+    chapter=CHAPTER,
+    title=tr("Backward of a row normalisation (derivation)", "行归一化的反向传播（推导）"),
+    signature="normalize_backward(Z, g)",
+    outputs=("∂L/∂Z",),
+    cases=_normalize_cases,
+    diagnoses=(_normalize_mistakes,),
+    section=PATHS,
+)
+def normalize_backward(Z, g):
+    s = Z.sum(axis=1, keepdims=True)
+    out = Z / s
+    return (g - (g * out).sum(axis=1, keepdims=True)) / s
