@@ -28,6 +28,12 @@ def main(argv=None):
     gr.add_argument("--memory-mb", type=int, default=4096, help="address-space limit of each kernel (default 4096)")
     gr.add_argument("--jobs", type=int, default=1, help="submissions graded at once (default 1)")
     gr.add_argument("--seed", type=int, help="fix the random test inputs (default: fresh ones)")
+    gr.add_argument("--no-sandbox", dest="sandbox", action="store_false",
+                    help="run kernels as you, outside bubblewrap (files, network, references reachable): a warning each run")
+    gr.add_argument("--disk-mb", type=int, default=256,
+                    help="sandbox: size of the kernel's working directory and of its /tmp, and the largest file (default 256)")
+    gr.add_argument("--processes", type=int, default=1024,
+                    help="sandbox: processes and threads the kernels may run at once (default 1024)")
     gr.add_argument("--full", action="store_true",
                     help="run the notebook as a learner does (inline figures, its own check cells); slower, same grades")
     args = parser.parse_args(argv)
@@ -42,12 +48,18 @@ def main(argv=None):
     if args.canvas and not args.roster:
         parser.error("--canvas needs --roster (the students to match submissions to)")
     from .instructor.grade import grade
+    from .instructor.sandbox import Limits, SandboxUnavailable
 
-    graded = grade(
-        args.submissions, args.out, args.json_path, args.feedback_dir, jobs=args.jobs, report_path=args.report_path,
-        cell_timeout=args.cell_timeout, case_timeout=args.case_timeout, memory_mb=args.memory_mb, seed=args.seed,
-        lean=not args.full,
-    )
+    limits = Limits(memory_mb=args.memory_mb, disk_mb=args.disk_mb, processes=args.processes)
+    try:
+        graded = grade(
+            args.submissions, args.out, args.json_path, args.feedback_dir, jobs=args.jobs, report_path=args.report_path,
+            cell_timeout=args.cell_timeout, case_timeout=args.case_timeout, memory_mb=args.memory_mb, seed=args.seed,
+            lean=not args.full, sandbox=args.sandbox, limits=limits,
+        )
+    except SandboxUnavailable as exc:
+        print(f"cannot grade: {exc}", file=sys.stderr)
+        return 2
     for g in graded:
         print(f"{g.path.name}: {g.total:g}/{len(g.exercise_ids)}" + (f"  ({g.reason})" if g.reason else ""))
     print(f"grades written to {args.out}")

@@ -19,6 +19,7 @@ from . import (  # noqa: F401  (each module registers its exercises)
     outlook,
     tensorflow,
 )
+from . import lock
 from .core import EXERCISES, LATEST, CheckResult, run_check
 from .summary import ChapterSummary, summary
 
@@ -27,6 +28,9 @@ def check(exercise_id, fn, seed=None, hint=False):
     """Check ``fn`` against exercise ``exercise_id`` on fresh random inputs.
 
     ``hint=True`` also shows the hints of the diagnoses (what the first message leaves out)."""
+    if lock.LOCKED:  # a graded kernel: the grader checks from outside, with the references it holds
+        print(f"{exercise_id}: checked by the grader")
+        return None
     result = run_check(exercise_id, fn, seed=seed, hint=hint)
     LATEST[exercise_id] = result
     return result

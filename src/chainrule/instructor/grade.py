@@ -7,9 +7,12 @@ returned numbers come back, as JSON; the grader compares them in its own process
 submission that edits its outputs, prints a fake "passed", or redefines or monkeypatches
 ``check`` gains nothing.
 
-Limits, honestly: this is not a sandbox. Submissions run as the grading user and can read
-and write files and use the network; the reference solutions ship inside ``chainrule``, so
-a learner can import them. Grade untrusted work inside a container or a throwaway VM.
+Nothing in the kernel is trusted either. By default each kernel runs in a sandbox
+(sandbox.py: bubblewrap, its own file system, no network, its own processes, limits) on a
+copy of the notebook, and imports a copy of ``chainrule`` whose reference solutions are
+locked (reference_lock.py): a function that is, or calls, a reference earns nothing for that
+exercise ("uses the book's reference solution"). The grader only ever reads a submission.
+``sandbox=False`` (``--no-sandbox``) runs kernels as the grading user, as before, with a warning.
 """
 
 import base64
@@ -19,6 +22,7 @@ import json
 import os
 import pickle
 import re
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -29,7 +33,15 @@ from jupyter_core.utils import run_sync
 
 from ..exercises.core import EXERCISES, evaluate
 from ..exercises.remote import MARK, decode
+from ..language import pick
 from .report import class_summary, write_html
+from .sandbox import Limits, Sandbox, SandboxUnavailable  # noqa: F401  (grade raises it)
+
+NO_SANDBOX_WARNING = (
+    "WARNING: grading without a sandbox (--no-sandbox): each submission runs as you, can read and "
+    "write your files, reach the network, leave processes behind and import the book's reference "
+    "solutions. Grade only work you trust this way."
+)
 
 BACKSTOP_S = 10
 CHECK_CALL = re.compile(r"""check\(\s*["']([\w.]+)["']""")
@@ -85,10 +97,23 @@ def function_name(exercise_id):
     return EXERCISES[exercise_id].signature.split("(")[0]
 
 
-def remote_caller(client, name, timeout):
-    """A ``call(args)`` for ``evaluate`` that runs the learner's function in the kernel."""
+def uses_reference_message():
+    return pick(
+        "uses the book's reference solution (imported or called from chainrule, which is locked while "
+        "grading): write your own function; this exercise earns no points",
+        "使用了本书的参考答案（从 chainrule 导入或调用，评分时它被锁定）：请自己编写函数；本练习不得分",
+    )
+
+
+def remote_caller(client, name, timeout, flags=None):
+    """A ``call(args)`` for ``evaluate`` that runs the learner's function in the kernel. Where the
+    kernel reports that the function is or used a locked reference, ``flags["reference"]`` is
+    set and no further case is sent."""
+    flags = {} if flags is None else flags
 
     def call(args):
+        if flags.get("reference"):
+            return None, uses_reference_message(), False
         payload = base64.b64encode(pickle.dumps(args)).decode()
         code = (
             "from chainrule.exercises.remote import run_case as _chainrule_run_case\n"
@@ -116,6 +141,9 @@ def remote_caller(client, name, timeout):
         for line in "".join(texts).splitlines():
             if line.startswith(MARK):
                 report = json.loads(line[len(MARK) :])
+                if report.get("reference"):
+                    flags["reference"] = True
+                    return None, uses_reference_message(), False
                 return decode(report["value"]), report["failure"], bool(report["changed"])
         return None, "the grader got no answer from your notebook's kernel (did it crash or redefine print?)", False
 
@@ -195,18 +223,20 @@ def kill_kernel(client, stuck):
         process.kill()
 
 
-def grade_notebook(path, cell_timeout=60, case_timeout=10, memory_mb=4096, seed=None, lean=True):
+def grade_notebook(path, cell_timeout=60, case_timeout=10, memory_mb=4096, seed=None, lean=True, sandbox=None):
     """Grade one submission. ``lean`` (the default) leaves out what grading does not need: the
     kernel draws figures with matplotlib's Agg backend (no PNG is encoded, none is kept), cells
     made only of ``check(...)``/``summary(...)`` calls or of an explorer's ``.live()``/``.static()``
     are not run (the grader does the checking from outside), and the kernel is killed at the end
-    rather than asked to exit. bench/grading.py measures what each part costs."""
+    rather than asked to exit. bench/grading.py measures what each part costs. With ``sandbox``
+    (a ``Sandbox``), the kernel runs in it; the submission is only ever read."""
     from nbclient import NotebookClient
 
     path = Path(path)
     graded = GradedSubmission(path)
     try:
-        nb = nbformat.read(path, as_version=4)
+        with path.open("rb") as f:  # read once, never opened for writing
+            nb = nbformat.reads(f.read().decode("utf-8"), as_version=4)
     except Exception as exc:  # anything that is not a readable notebook
         graded.status, graded.reason = "error", f"not a valid notebook: {type(exc).__name__}: {str(exc)[:120]}"
         return graded
@@ -219,19 +249,23 @@ def grade_notebook(path, cell_timeout=60, case_timeout=10, memory_mb=4096, seed=
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None  # stored outputs are never trusted
     fresh.cells.insert(0, nbformat.v4.new_code_cell(LIMITS_CELL.format(limit=memory_mb * 2**20)))
+    if sandbox is not None:
+        # The kernel's working directory is the sandbox's, with its own copy of the notebook.
+        where = {"km": sandbox.kernel_manager(path)}
+    else:
+        where = {"kernel_name": "python3", "resources": {"metadata": {"path": str(path.parent.resolve())}}}
     client = NotebookClient(
         fresh,
         timeout=cell_timeout,
         allow_errors=True,
         interrupt_on_timeout=True,
-        kernel_name="python3",
-        resources={"metadata": {"path": str(path.parent.resolve())}},
         # Nothing in the kernel needs saving: kill it rather than wait for a graceful exit.
         shutdown_kernel="immediate" if lean else "graceful",
+        **where,
     )
     alive = False
     timings, cell_times = graded.timings, []
-    kernel_env = {**os.environ, "MPLBACKEND": "Agg"} if lean else None
+    kernel_env = {**os.environ, "MPLBACKEND": "Agg"} if lean and sandbox is None else None
     started = begun = time.perf_counter()
     try:
         with client.setup_kernel(**({"env": kernel_env} if kernel_env else {})):
@@ -242,8 +276,13 @@ def grade_notebook(path, cell_timeout=60, case_timeout=10, memory_mb=4096, seed=
             for exercise_id in ids:
                 if not (alive and run_sync(client.km.is_alive)()):
                     break
-                caller = remote_caller(client, function_name(exercise_id), case_timeout)
-                graded.results[exercise_id] = evaluate(EXERCISES[exercise_id], caller, seed)
+                flags = {}
+                caller = remote_caller(client, function_name(exercise_id), case_timeout, flags)
+                result = evaluate(EXERCISES[exercise_id], caller, seed)
+                if flags.get("reference"):
+                    result.status, result.score = "uses reference", 0
+                    result.messages, result.hints, result.hint_available = [uses_reference_message()], [], False
+                graded.results[exercise_id] = result
             timings["checks"] = round(time.perf_counter() - started, 3)
             timings["cell_times"] = cell_times
     except Exception as exc:  # a kernel that will not start, or dies during the grader's calls
@@ -293,19 +332,37 @@ def write_reports(graded, out_csv, json_path=None, feedback_dir=None, report_pat
     return summary
 
 
-def grade(paths, out_csv, json_path=None, feedback_dir=None, progress=True, jobs=1, report_path=None, **limits):
+def grade(paths, out_csv, json_path=None, feedback_dir=None, progress=True, jobs=1, report_path=None,
+          sandbox=True, limits=None, **options):
     """Grade every submission (``jobs`` at a time, each in its own process and kernel); with
-    ``report_path``, also write the class report (HTML)."""
+    ``report_path``, also write the class report (HTML). ``sandbox`` (the default) runs every
+    kernel in a bubblewrap sandbox (``limits``: a ``sandbox.Limits``); where bubblewrap is missing
+    this raises ``SandboxUnavailable`` saying how to install it. ``sandbox=False`` warns."""
     from concurrent.futures import ProcessPoolExecutor
     from functools import partial
 
     from tqdm import tqdm
 
-    bar = partial(tqdm, total=len(paths), desc="grading", unit="notebook", disable=not progress)
-    if jobs <= 1:
-        graded = [grade_notebook(path, **limits) for path in bar(paths)]
+    paths = [Path(p) for p in paths]
+    outputs = [Path(p).resolve() for p in (out_csv, json_path, report_path, feedback_dir) if p]
+    clash = [p for p in paths if p.resolve() in outputs]
+    if clash:  # the grader writes its outputs only where no submission is
+        raise ValueError(f"an output path is also a submission: {clash[0]}")
+    limits = limits or Limits(memory_mb=options.get("memory_mb", 4096))
+    box = None
+    if sandbox:
+        box = Sandbox(limits, env={"MPLBACKEND": "Agg"} if options.get("lean", True) else {})
     else:
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            graded = list(bar(pool.map(partial(grade_notebook, **limits), paths)))
+        print(NO_SANDBOX_WARNING, file=sys.stderr)
+    bar = partial(tqdm, total=len(paths), desc="grading", unit="notebook", disable=not progress)
+    try:
+        if jobs <= 1:
+            graded = [grade_notebook(path, sandbox=box, **options) for path in bar(paths)]
+        else:
+            with ProcessPoolExecutor(max_workers=jobs) as pool:
+                graded = list(bar(pool.map(partial(grade_notebook, sandbox=box, **options), paths)))
+    finally:
+        if box is not None:
+            box.close()
     write_reports(graded, out_csv, json_path, feedback_dir, report_path)
     return graded

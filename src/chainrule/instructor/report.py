@@ -22,7 +22,8 @@ from ..exercises.core import EXERCISES
 
 NUMBER = re.compile(r"(?<![\w.])[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:e[-+]?\d+)?(?![\w])", re.IGNORECASE)
 BANDS = [("all cases passed", "passed"), ("some cases passed", "partial"), ("no case passed", "failed"),
-         ("not implemented", "not implemented"), ("not graded (error)", "not graded")]
+         ("not implemented", "not implemented"), ("uses the book's reference solution", "reference"),
+         ("not graded (error)", "not graded")]
 
 
 def pattern(message):
@@ -44,6 +45,8 @@ def band(graded, exercise_id):
         return "not graded"
     if result.status == "not implemented":
         return "not implemented"
+    if result.status == "uses reference":
+        return "reference"
     if result.passed:
         return "passed"
     return "partial" if result.score > 0 else "failed"
@@ -151,8 +154,8 @@ def charts(summary):
 
         fig, ax = plt.subplots(figsize=(7, 0.45 * len(ids) + 1.6))
         left = [0] * len(ids)
-        hatches = ["", "//", "xx", "..", "\\\\"]
-        band_colours = [COLORS["blue"], COLORS["sky"], COLORS["vermillion"], COLORS["orange"], COLORS["black"]]
+        hatches = ["", "//", "xx", "..", "++", "\\\\"]
+        band_colours = [COLORS["blue"], COLORS["sky"], COLORS["vermillion"], COLORS["orange"], COLORS["purple"], COLORS["black"]]
         for (label, key), colour, hatch in zip(BANDS, band_colours, hatches, strict=True):
             counts = [summary["exercises"][i]["bands"][key] for i in ids]
             ax.barh(short, counts, left=left, label=label, color=colour, hatch=hatch, edgecolor="white")

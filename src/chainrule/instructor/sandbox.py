@@ -1,0 +1,245 @@
+"""The sandbox every graded kernel runs in: bubblewrap, no container runtime needed.
+
+One ``Sandbox`` serves a whole grading run; each submission's kernel gets a fresh one of these:
+
+- a file system of its own: the system's ``/usr`` and ``/etc``, the Python that runs the
+  grader and its packages, all read-only, and the locked copy of ``chainrule`` (no reference
+  solutions, see reference_lock.py) over the real package. Nothing else of the machine is
+  there: not the instructor's home, not the submissions, not the grader's outputs;
+- a working directory (``/home/student``, also ``$HOME``) holding a copy of the notebook, a
+  private ``/tmp`` and a directory for the kernel's sockets, each a size-limited tmpfs; the
+  rest is read-only, and no file may exceed the same size;
+- no network (its own, empty network namespace): the grader reaches the kernel's ZeroMQ
+  sockets as files, through ``/proc/<pid>/root``, never over TCP;
+- its own PID namespace, killed whole when grading it ends (or the grader dies);
+- limits on memory (address space), processes, CPU time and open files; as root the kernel
+  runs as a user of its own, whose processes the kernel counts.
+
+What it does not do: it cannot stop a submission from using the CPU and memory it is allowed,
+and the kernel still sees the machine's ``/usr`` and ``/etc`` (read-only).
+"""
+
+import json
+import os
+import shutil
+import site
+import subprocess
+import sys
+import sysconfig
+import tempfile
+import time
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from jupyter_client.kernelspec import KernelSpec
+from jupyter_client.manager import AsyncKernelManager
+
+from .reference_lock import build_locked_package
+
+WORKDIR = "/home/student"
+SOCKETS = "/run/kernel"
+LAUNCHER = Path(__file__).with_name("sandbox_launch.py")
+INSTALL = (
+    "bubblewrap is needed to grade in a sandbox: install it with `sudo apt-get install bubblewrap` "
+    "(Debian, Ubuntu), `sudo dnf install bubblewrap` (Fedora) or `sudo pacman -S bubblewrap` (Arch); "
+    "or grade with --no-sandbox (submissions then run as you, with your files and network)"
+)
+
+
+class SandboxUnavailable(RuntimeError):
+    """bubblewrap is missing or cannot create a sandbox here; the message says what to do."""
+
+
+@dataclass
+class Limits:
+    memory_mb: int = 4096  # address space of each process
+    processes: int = 1024  # tasks (threads count: TensorFlow starts dozens)
+    cpu_seconds: int = 1800  # CPU time of each process
+    disk_mb: int = 256  # each tmpfs (working directory, /tmp), and the largest file
+    open_files: int = 1024
+
+    def rlimits(self):
+        mb = 2**20
+        return {
+            "RLIMIT_AS": self.memory_mb * mb,
+            "RLIMIT_NPROC": self.processes,
+            "RLIMIT_CPU": self.cpu_seconds,
+            "RLIMIT_FSIZE": self.disk_mb * mb,
+            "RLIMIT_NOFILE": self.open_files,
+            "RLIMIT_CORE": 0,
+        }
+
+
+@cache
+def check_bwrap():
+    """The path of a bwrap that works here, or SandboxUnavailable saying why and what to do."""
+    path = shutil.which("bwrap")
+    if path is None:
+        raise SandboxUnavailable(f"bwrap not found. {INSTALL}")
+    probe = [sys.executable, "-I", str(LAUNCHER)]
+    spec = Path(tempfile.mkdtemp(prefix="chainrule-probe-"))
+    try:
+        mounts = [["/usr", "/usr"], [str(LAUNCHER.parent), str(LAUNCHER.parent)]] + [[p, p] for p in python_paths()[0]]
+        trivial = {
+            "bwrap": path, "symlinks": host_symlinks(), "read_only": mounts, "tmpfs": [], "files": [],
+            "env": {}, "info": str(spec / "info.json"), "cwd": "/", "limits": {}, "launcher": str(LAUNCHER),
+        }
+        (spec / "spec.json").write_text(json.dumps(trivial))
+        done = subprocess.run([*probe, str(spec / "spec.json"), "--", sys.executable, "-c", "pass"],
+                              capture_output=True, text=True, timeout=30)
+    finally:
+        shutil.rmtree(spec, ignore_errors=True)
+    if done.returncode != 0:
+        why = done.stderr.strip().splitlines()[-1] if done.stderr.strip() else f"exit status {done.returncode}"
+        raise SandboxUnavailable(
+            f"bwrap cannot create a sandbox here ({why}). It needs unprivileged user namespaces: on Ubuntu 24.04 "
+            "and later, `sudo sysctl kernel.apparmor_restrict_unprivileged_userns=0` or an AppArmor profile for "
+            "bwrap; in a container, run it with user namespaces allowed. Or grade with --no-sandbox."
+        )
+    return path
+
+
+def host_symlinks():
+    """/bin, /lib, … as the host has them: merged-/usr systems make them links into /usr."""
+    links = []
+    for name in ("bin", "sbin", "lib", "lib32", "lib64", "libx32"):
+        path = Path("/") / name
+        if path.is_symlink():
+            links.append([os.readlink(path), str(path)])
+    return links
+
+
+def python_paths():
+    """What the kernel's Python reads: its installation, the environment's packages, and every
+    directory on a clean interpreter's sys.path (.pth files included) except the one holding
+    ``chainrule`` itself (only the locked package is mounted there)."""
+    import chainrule
+
+    package = Path(chainrule.__file__).resolve().parent
+    found = {Path(sys.prefix), Path(sys.base_prefix), Path(sys.executable).resolve().parent.parent}
+    found |= {Path(p) for p in (sysconfig.get_path("stdlib"), sysconfig.get_path("purelib"), sysconfig.get_path("platlib"))}
+    clean = subprocess.run([sys.executable, "-c", "import sys, json; print(json.dumps(sys.path))"],
+                           capture_output=True, text=True, check=True, env={"PATH": os.environ.get("PATH", "")}, cwd="/")
+    found |= {Path(p) for p in json.loads(clean.stdout) if p}
+    found |= {Path(p) for p in site.getsitepackages()}
+    paths = []
+    for path in sorted(found, key=lambda p: len(p.parts)):
+        if not path.is_dir() or path == Path("/") or path == package.parent or package.parent in path.parents:
+            continue
+        if path == Path("/usr") or Path("/usr") in path.parents:
+            continue  # mounted whole
+        if any(p == path or p in path.parents for p in paths):
+            continue  # inside one already mounted
+        paths.append(path)
+    return [str(p) for p in paths], str(package)
+
+
+class Sandbox:
+    """One grading run's sandbox setup: the locked package (built once) and what to mount."""
+
+    def __init__(self, limits=None, env=None):
+        self.bwrap = check_bwrap()
+        self.limits = limits or Limits()
+        self.env = env or {}
+        self.root = Path(tempfile.mkdtemp(prefix="chainrule-grading-"))
+        self.python, package = python_paths()
+        self.locked = self.root / "chainrule"
+        build_locked_package(package, self.locked)
+        self.package = package
+
+    def spec(self, stage, notebook):
+        """What sandbox_launch mounts and sets for one kernel whose files are in ``stage``."""
+        mounts = [["/usr", "/usr"], ["/etc", "/etc"]] + [[p, p] for p in self.python] + [[str(self.locked), self.package]]
+        venv_bin = str(Path(sys.prefix) / "bin")
+        env = {
+            "HOME": WORKDIR, "PATH": f"{venv_bin}:/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8",
+            "TMPDIR": "/tmp", "PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0", "TF_CPP_MIN_LOG_LEVEL": "3",
+            "MPLCONFIGDIR": f"{WORKDIR}/.config/matplotlib", **self.env,
+        }
+        size = self.limits.disk_mb * 2**20
+        return {
+            "bwrap": self.bwrap,
+            "symlinks": host_symlinks(),
+            "read_only": mounts,
+            "tmpfs": [["/tmp", size], [WORKDIR, size], [SOCKETS, 2**20]],
+            "files": [
+                [str(stage / "kernel.json"), f"{SOCKETS}/kernel.json"],
+                [str(notebook), f"{WORKDIR}/{Path(notebook).name}"],
+            ],
+            "env": env,
+            "info": str(stage / "info.json"),
+            "cwd": WORKDIR,
+            "limits": self.limits.rlimits(),
+            "launcher": str(Path(self.package) / "instructor" / LAUNCHER.name),  # inside: the locked copy's
+        }
+
+    def kernel_manager(self, notebook, **kw):
+        stage = Path(tempfile.mkdtemp(prefix="kernel-", dir=self.root))
+        return SandboxedKernelManager(sandbox=self, stage=stage, notebook=Path(notebook), **kw)
+
+    def close(self):
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+class SandboxedKernelManager(AsyncKernelManager):
+    """A kernel manager whose kernel starts in the sandbox and is reached over IPC sockets."""
+
+    def __init__(self, sandbox, stage, notebook, **kw):
+        super().__init__(transport="ipc", ip=f"{SOCKETS}/kernel", **kw)
+        self.sandbox, self.stage, self.notebook = sandbox, stage, notebook
+        self.connection_file = str(stage / "kernel.json")
+        self.sandbox_pid = None
+
+    @property
+    def kernel_spec(self):
+        spec = self.stage / "spec.json"
+        launch = [sys.executable, "-I", str(LAUNCHER), str(spec), "--"]
+        # An interrupt is a message on the control channel: a signal sent to bwrap would not
+        # reach the kernel inside its PID namespace.
+        return KernelSpec(
+            argv=[*launch, sys.executable, "-m", "ipykernel_launcher", "-f", f"{SOCKETS}/kernel.json"],
+            display_name="Python 3 (sandboxed)", language="python", interrupt_mode="message",
+        )
+
+    async def _async_launch_kernel(self, kernel_cmd, **kw):
+        (self.stage / "spec.json").write_text(json.dumps(self.sandbox.spec(self.stage, self.notebook)))
+        kw.pop("env", None)  # bwrap starts from an empty environment (--clearenv)
+        # The kernel's own output (its banner, a crash) goes to a log, not the grader's terminal.
+        kw["stdout"] = subprocess.DEVNULL
+        with (self.stage / "kernel.log").open("wb") as log:
+            kw["stderr"] = log
+            await super()._async_launch_kernel(kernel_cmd, **kw)
+        pid = self._wait_for_sandbox()
+        self.sandbox_pid = pid
+        # The sockets live in the sandbox's tmpfs; the grader reaches them through its root.
+        self.ip = f"/proc/{pid}/root{SOCKETS}/kernel"
+
+    def _wait_for_sandbox(self, timeout=30):
+        info = self.stage / "info.json"
+        process = getattr(self.provisioner, "process", None)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                pid = json.loads(info.read_text())["child-pid"]
+            except (OSError, ValueError, KeyError):  # not written yet, or not completely
+                pid = None
+            if pid and Path(f"/proc/{pid}/root{SOCKETS}").is_dir():
+                return pid
+            if process is not None and process.poll() is not None:
+                log = (self.stage / "kernel.log").read_text(errors="replace").strip().splitlines()
+                why = f": {log[-1]}" if log else ""
+                raise SandboxUnavailable(f"the sandbox did not start (bwrap exited with status {process.returncode}{why})")
+            time.sleep(0.02)
+        raise SandboxUnavailable(f"the sandbox did not start within {timeout} s")
+
+    async def _async_cleanup_resources(self, restart=False):
+        await super()._async_cleanup_resources(restart)
+        if not restart:
+            shutil.rmtree(self.stage, ignore_errors=True)
