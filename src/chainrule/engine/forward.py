@@ -70,7 +70,7 @@ def jvp(f, primals, tangents):
     level = next(_next_level)
     inputs = []
     for i, (x, v) in enumerate(zip(primals, tangents, strict=True)):
-        t = fresh_input(x, "jvp", requires_grad=False)
+        t = fresh_input(x, "jvp", requires_grad=True)
         t.tangent = {**(t.tangent or {}), level: _tangent(v, t, i)}
         inputs.append(t)
     ACTIVE_LEVELS.append((level, record))
