@@ -146,3 +146,69 @@ def test_softmax_explorer_jacobian_scales_with_temperature():
     p = cr.softmax(np.array(softmax.LOGITS) / 2.0).data
     assert texts == [f"{v:.2f}" for v in p]
     plt.close(fig)
+
+
+def test_batch_norm_rescue_is_the_one_over_s_b_factor():
+    # σ′ ≈ 0.2 per layer would vanish; batch norm's backward pass divides by s_B ≈ 0.2 (issue 22)
+    bn = deep.layer_gradients(activation="sigmoid", init="Glorot", batchnorm=True)
+    ratios = bn["slope"][1:] / bn["s_B"][1:]
+    assert np.all(np.abs(bn["slope"][1:] - 0.206) < 0.01) and np.all(np.abs(ratios - 1) < 0.1)
+    assert bn["kept"][:-1].min() > 0.99 and bn["kept"][-1] < 0.5  # only the top loses its batch mean
+    plain = deep.layer_gradients(activation="sigmoid", init="Glorot")
+    assert "s_B" not in plain and "kept" not in plain
+
+
+def test_gated_stack_shrinks_by_its_carry_path():
+    g = deep.layer_gradients(activation="sigmoid", init="Glorot", gated=True)
+    carry0 = 1 - 1 / (1 + np.exp(-deep.GATE_BIAS))
+    measured = g["a"][0] / g["a"][-1]
+    assert np.prod(g["carry"][1:]) < measured < carry0 ** (len(g["carry"]) - 1)
+    steps = g["a"][:-1] / g["a"][1:]
+    assert abs(steps.mean() - g["carry"][1:].mean()) < 0.02
+
+
+def test_dead_units_differ_from_per_example_sparsity():
+    relu = deep.layer_gradients(activation="relu", init="He")
+    assert abs(relu["off"].mean() - 0.5) < 0.05
+    assert relu["off_all"][:2].max() == 0 and relu["off_all"][-5:].mean() > 0.1
+    assert np.all(relu["off_all"] <= relu["off"])
+
+
+def test_tanh_backward_variance_factor_predicts_the_explosion():
+    t = deep.layer_gradients(activation="tanh", init="N(0,1)")
+    chi = 64 * t["slope_sq"]
+    predicted = np.sqrt(np.prod(chi[:-1]))
+    measured = t["delta"][0] / t["delta"][-1]
+    assert 0.5 < predicted / measured < 2 and measured > 1e5
+
+
+def test_he_std_for_leaky_relu_keeps_the_forward_variance():
+    assert deep.he_std(64) == pytest.approx(np.sqrt(2 / 64))
+    rng = np.random.default_rng(0)
+    alpha, n = 0.3, 256
+    z = rng.normal(size=(4000, n))
+    a = np.where(z > 0, z, alpha * z)
+    W = rng.normal(0, deep.he_std(n, alpha), size=(n, n))
+    assert (a @ W).var() == pytest.approx(1.0, rel=0.05)
+
+
+def test_recurrent_cliff_throws_plain_descent_and_not_clipped():
+    from chainrule.models import recurrent_cliff
+
+    plain = recurrent_cliff.descend((5.0, -2.5), 0.2, 150)
+    clipped = recurrent_cliff.descend((5.0, -2.5), 0.2, 150, clip=1.0)
+    k = int(np.argmax(plain["grad_norm"]))
+    assert plain["grad_norm"][k] > 100 * np.median(plain["grad_norm"][:k]) and plain["step"][k] > 10
+    assert plain["grad_norm"][k + 1 :].max() == 0 and plain["loss"][-1] == pytest.approx(0.25)
+    assert clipped["step"].max() <= 0.2 + 1e-12
+    assert recurrent_cliff.loss(cr.Tensor(clipped["params"][-1])).item() < 0.01
+    # the engine's gradient of the cliff loss agrees with central differences
+    p = cr.Tensor(np.array([4.8, -2.4]))
+    recurrent_cliff.loss(p).backward()
+    num = cr.numerical_gradient(lambda q: recurrent_cliff.loss(q), np.array([4.8, -2.4]))
+    assert np.allclose(p.grad, np.asarray(num).reshape(2), rtol=1e-4, atol=1e-8)
+    with pytest.raises(ValueError, match="start is"):
+        recurrent_cliff.descend((1.0, 2.0, 3.0), 0.1, 5)
+    with pytest.raises(ValueError, match="lr > 0"):
+        recurrent_cliff.descend((5.0, -2.5), 0.0, 5)
+    assert recurrent_cliff.surface([4.0, 5.0], [-2.5]).shape == (1, 2)

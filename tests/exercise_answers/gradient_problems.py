@@ -143,6 +143,45 @@ def bn_unbiased(x, gamma, dy, eps):
     return dx, (dy * x_hat).sum(axis=0), dy.sum(axis=0)
 
 
+def bn_eps_outside(x, gamma, dy, eps):
+    """The forward pass with ε after the square root, x̂ = (x − μ)/(√s² + ε), differentiated by hand."""
+    n = x.shape[0]
+    mu = x.mean(axis=0)
+    root = np.sqrt(((x - mu) ** 2).mean(axis=0))
+    den = root + eps
+    x_hat = (x - mu) / den
+    dx_hat = dy * gamma
+    dvar = (dx_hat * (x - mu)).sum(axis=0) * (-1.0 / den**2) * (0.5 / root)
+    dmu = -dx_hat.sum(axis=0) / den
+    return dx_hat / den + dvar * 2 * (x - mu) / n + dmu / n, (dy * x_hat).sum(axis=0), dy.sum(axis=0)
+
+
+def bn_half_forgotten(x, gamma, dy, eps):
+    """The path-by-path answer with d(v + ε)^(−1/2)/dv written −(v + ε)^(−3/2) (the ½ forgotten)."""
+    n = x.shape[0]
+    mu = x.mean(axis=0)
+    var = ((x - mu) ** 2).mean(axis=0)
+    std = np.sqrt(var + eps)
+    x_hat = (x - mu) / std
+    dx_hat = dy * gamma
+    dvar = (dx_hat * (x - mu)).sum(axis=0) * -1.0 * (var + eps) ** -1.5
+    dmu = -dx_hat.sum(axis=0) / std
+    return dx_hat / std + dvar * 2 * (x - mu) / n + dmu / n, (dy * x_hat).sum(axis=0), dy.sum(axis=0)
+
+
+def bn_unbiased_throughout(x, gamma, dy, eps):
+    """np.var(ddof=1) in the forward pass, and ∂s²/∂x_k = 2(x_k − μ)/(N − 1) to match."""
+    n = x.shape[0]
+    mu = x.mean(axis=0)
+    var = ((x - mu) ** 2).sum(axis=0) / (n - 1)
+    std = np.sqrt(var + eps)
+    x_hat = (x - mu) / std
+    dx_hat = dy * gamma
+    dvar = (dx_hat * (x - mu)).sum(axis=0) * -0.5 * (var + eps) ** -1.5
+    dmu = -dx_hat.sum(axis=0) / std
+    return dx_hat / std + dvar * 2 * (x - mu) / (n - 1) + dmu / n, (dy * x_hat).sum(axis=0), dy.sum(axis=0)
+
+
 def bn_dgamma_uses_x(x, gamma, dy, eps):
     return _bn_with(x, gamma, dy, eps, dgamma_fn=lambda x, dy, **_: (dy * x).sum(axis=0))
 
@@ -172,6 +211,51 @@ def bn_swapped(x, gamma, dy, eps):
     return dx, db, dg
 
 
+# --- the Jacobian of clipping by norm ----------------------------------------------------------
+
+
+def clip_jacobian_loops(g, max_norm):
+    n = g.size
+    norm = math.sqrt(sum(float(v) ** 2 for v in g))
+    if norm <= max_norm:
+        return np.eye(n)
+    jac = np.empty((n, n))
+    for i in range(n):
+        for j in range(n):
+            # ∂(c g_i/‖g‖)/∂g_j = c [i = j]/‖g‖ − c g_i g_j/‖g‖³
+            jac[i, j] = max_norm * ((i == j) / norm - g[i] * g[j] / norm**3)
+    return jac
+
+
+def clip_jacobian_columns(g, max_norm):
+    """Column j: the derivative of clip(g) along e_j, by the product rule."""
+    norm = np.linalg.norm(g)
+    if not norm > max_norm:
+        return np.identity(len(g))
+    grad_norm = g / norm  # exercise 7.4
+    return np.stack([max_norm * (e / norm - g * grad_norm[j] / norm**2) for j, e in enumerate(np.eye(len(g)))], axis=1)
+
+
+def clip_jacobian_float32(g, max_norm):
+    g32 = g.astype(np.float32)
+    norm = np.float32(np.linalg.norm(g32))
+    if norm <= max_norm:
+        return np.eye(g.size)
+    u = g32 / norm
+    return (np.float32(max_norm) / norm * (np.eye(g.size, dtype=np.float32) - np.outer(u, u))).astype(np.float64)
+
+
+def _clip_jac(g, max_norm, when_clipped, when_short=None):
+    norm = np.linalg.norm(g)
+    if norm <= max_norm:
+        return np.eye(g.size) if when_short is None else when_short(g, max_norm, norm)
+    return when_clipped(g, max_norm, norm)
+
+
+def _unit(g):
+    return g / np.linalg.norm(g)
+
+
 CORRECT = {
     "gradient_problems.he_std": [
         lambda fan_in: math.sqrt(2 / fan_in),
@@ -194,6 +278,11 @@ CORRECT = {
         bn_compact,
         bn_einsum_jacobian,
         bn_float32,
+    ],
+    "gradient_problems.clip_jacobian": [
+        clip_jacobian_loops,
+        clip_jacobian_columns,
+        clip_jacobian_float32,
     ],
 }
 
@@ -237,5 +326,34 @@ MISTAKES = {
         (bn_dbeta_keepdims, "keepdims"),
         (bn_dbeta_mean, "the batch size"),
         (bn_swapped, "∂L/∂γ's value"),
+        (bn_eps_outside, "ε is added after the square root"),
+        (bn_half_forgotten, "counts twice"),
+        (bn_unbiased_throughout, "not N − 1"),
+    ],
+    "gradient_problems.clip_jacobian": [
+        (lambda g, c: np.eye(g.size), "when nothing is clipped"),
+        (lambda g, c: _clip_jac(g, c, lambda g, c, n: c / n * np.eye(g.size)), "treated as a constant"),
+        (
+            lambda g, c: _clip_jac(g, c, lambda g, c, n: c / n * (np.eye(g.size) + np.outer(_unit(g), _unit(g)))),
+            "sign of the term from ‖g‖",
+        ),
+        (
+            lambda g, c: _clip_jac(g, c, lambda g, c, n: (np.eye(g.size) - np.outer(_unit(g), _unit(g))) / n),
+            "max_norm is missing",
+        ),
+        (
+            lambda g, c: _clip_jac(g, c, lambda g, c, n: np.eye(g.size) - np.outer(_unit(g), _unit(g))),
+            "overall factor",
+        ),
+        (
+            lambda g, c: _clip_jac(g, c, lambda g, c, n: c / n * np.eye(g.size) - c * np.outer(g, g) / n**2),
+            "wrong power of ‖g‖",
+        ),
+        (lambda g, c: _clip_jac(g, c, lambda g, c, n: c / n * (np.eye(g.size) - _unit(g) @ _unit(g))), "dot product"),
+        (
+            lambda g, c: c / np.linalg.norm(g) * (np.eye(g.size) - np.outer(_unit(g), _unit(g))),
+            "its Jacobian is that of the identity",
+        ),
+        (lambda g, c: _clip_jac(g, c, lambda g, c, n: c * g / n), "a vector shaped like g"),
     ],
 }

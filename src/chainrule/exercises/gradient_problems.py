@@ -44,8 +44,7 @@ def _he_mistakes(got, expected, args, i):
             tr(
                 "your scale grows with fan_in; the more inputs a unit sums, the smaller each weight must be "
                 "(section 'Why Glorot and He: the variance argument')",
-                "你的尺度随 fan_in 增大；一个单元求和的输入越多，每个权重就必须越小（参见第 "
-                "7 章“为什么是Glorot和He：方差论证”）",
+                "你的尺度随 fan_in 增大；一个单元求和的输入越多，每个权重就必须越小（参见第 7 章“为什么是Glorot和He：方差论证”）",
             ),
             tr("fan_in belongs in the denominator", "fan_in 应当在分母里"),
         )
@@ -395,13 +394,26 @@ def _bn_mistakes(got, expected, args, i):
             ),
             (no_eps, tr("ε is left out of the normalisation", "规范化时漏掉了 ε")),
             (
-                unbiased,
+                _bn_eps_outside(x, gamma, dy, eps)[0],
                 tr(
-                    "the batch variance divides by N (as in the forward pass), not N − 1",
-                    "批量方差除以 N（与前向传播相同），而不是 N − 1",
+                    "ε is added after the square root; it belongs inside it, with the variance",
+                    "ε 加在了平方根之外；它应在平方根之内，与方差相加",
+                ),
+            ),
+            (
+                _bn_half_forgotten(x, gamma, dy, eps),
+                tr(
+                    "the contribution that reaches x through s_B² counts twice: look again at the derivative "
+                    "of the inverse square root",
+                    "经过批量方差 s_B² 的路径算了两倍：再看一看平方根倒数的导数",
                 ),
             ),
         ]
+        unbiased_message = tr(
+            "the batch variance divides by N (as in the forward pass), not N − 1",
+            "批量方差除以 N（与前向传播相同），而不是 N − 1",
+        )
+        variants += [(unbiased, unbiased_message), (_bn_unbiased_throughout(x, gamma, dy, eps), unbiased_message)]
         for candidate, message in variants:
             if matches(got, candidate):
                 return say(
@@ -436,6 +448,22 @@ def _bn_mistakes(got, expected, args, i):
                 tr(f"ε is left out of the normalisation ({_SECTION.en})", f"规范化时漏掉了 ε（{_SECTION.zh}）"),
                 tr("x̂ = (x − μ_B)/√(s_B² + ε)", "规范化：x̂ = (x − μ_B)/√(s_B² + ε)"),
             )
+        if eps > 1e-3 and matches(got, _bn_eps_outside(x, gamma, dy, eps)[1]):
+            return say(
+                tr(
+                    f"ε is added after the square root; it belongs inside it, with the variance ({_SECTION.en})",
+                    f"ε 加在了平方根之外；它应在平方根之内，与方差相加（{_SECTION.zh}）",
+                ),
+                tr("x̂ = (x − μ_B)/√(s_B² + ε)", "规范化：x̂ = (x − μ_B)/√(s_B² + ε)"),
+            )
+        if matches(got, (dy * (x - x.mean(axis=0)) / np.sqrt(x.var(axis=0, ddof=1) + eps)).sum(axis=0)):
+            return say(
+                tr(f"{unbiased_note.en} ({_SECTION.en})", f"{unbiased_note.zh}（{_SECTION.zh}）"),
+                tr(
+                    "s_B² = (1/N) Σ_k (x_k − μ_B)², as np.var computes it",
+                    "s_B² = (1/N) Σ_k (x_k − μ_B)²，与 np.var 的默认算法相同",
+                ),
+            )
         if matches(got, (dy * x_hat).sum(axis=0) * gamma):
             return say(
                 tr(f"γ does not appear in ∂y/∂γ ({_SECTION.en})", f"∂y/∂γ 中不含 γ（{_SECTION.zh}）"),
@@ -457,6 +485,39 @@ def _full_without_gamma(x, dy, eps):
     return _bn_parts(x, np.ones(x.shape[1]), dy, eps)[3]
 
 
+unbiased_note = tr(
+    "the batch variance divides by N (as in the forward pass), not N − 1",
+    "批量方差除以 N（与前向传播相同），而不是 N − 1",
+)
+
+
+def _bn_eps_outside(x, gamma, dy, eps):
+    """(∂L/∂x, ∂L/∂γ) of the forward pass with ε outside the root: x̂ = (x − μ_B)/(s_B + ε)."""
+    n = x.shape[0]
+    centred = x - x.mean(axis=0)
+    root = np.sqrt(x.var(axis=0))
+    denominator = root + eps
+    dx_hat = dy * gamma
+    dvar = (dx_hat * centred).sum(axis=0) * -1.0 / (denominator**2 * 2.0 * root)
+    dmu = -dx_hat.sum(axis=0) / denominator
+    dx = dx_hat / denominator + dvar * 2.0 * centred / n + dmu / n
+    return dx, (dy * centred / denominator).sum(axis=0)
+
+
+def _bn_half_forgotten(x, gamma, dy, eps):
+    """∂L/∂x with the ½ of d(s_B² + ε)^(−1/2)/ds_B² forgotten: the variance path doubled."""
+    n, std, x_hat, _ = _bn_parts(x, gamma, dy, eps)
+    return gamma / (n * std) * (n * dy - dy.sum(axis=0) - 2.0 * x_hat * (dy * x_hat).sum(axis=0))
+
+
+def _bn_unbiased_throughout(x, gamma, dy, eps):
+    """∂L/∂x of a forward pass with the N − 1 variance, differentiated consistently."""
+    n = x.shape[0]
+    std = np.sqrt(x.var(axis=0, ddof=1) + eps)
+    x_hat = (x - x.mean(axis=0)) / std
+    return gamma / std * (dy - dy.mean(axis=0) - x_hat * (dy * x_hat).sum(axis=0) / (n - 1))
+
+
 @exercise(
     id="gradient_problems.batchnorm_backward",
     chapter="gradient_problems",
@@ -473,3 +534,136 @@ def _full_without_gamma(x, dy, eps):
 def batchnorm_backward(x, gamma, dy, eps):
     # The book's hand-written backward pass (chainrule.batchnorm): three paths, added.
     return batchnorm.backward(dy, batchnorm.forward(x, gamma, np.zeros_like(gamma), eps)[1])
+
+
+# --- 7.6 the Jacobian of clipping by norm (derivation) ----------------------------------------------
+
+
+def _clip_jacobian_cases(rng):
+    cases = []
+    for size, length, max_norm in [(4, 3.0, 1.0), (3, 0.5, 2.0), (5, 10.0, 2.5), (2, 4.0, 0.7), (6, 1.2, 1.5)]:
+        g = rng.normal(size=size)
+        cases.append((g * (length / np.linalg.norm(g)), max_norm))
+    return cases
+
+
+def _clip_parts(g, max_norm):
+    norm = np.linalg.norm(g)
+    unit = g / norm
+    return norm, unit, np.eye(g.size)
+
+
+_CLIP_SECTION = tr("section 'Exploding gradients and clipping'", "参见第7章“梯度爆炸与梯度裁剪”")
+
+
+def _clip_jacobian_mistakes(got, expected, args, i):
+    g, max_norm = args
+    norm, unit, eye = _clip_parts(g, max_norm)
+    if got.shape != expected.shape:
+        if got.shape == g.shape:
+            return say(
+                tr(
+                    f"a vector shaped like g; the Jacobian has one row per entry of the clipped gradient and one "
+                    f"column per entry of g: shape {expected.shape}",
+                    f"得到的是与 g 形状相同的向量；雅可比矩阵的每一行对应裁剪后梯度的一个元素，每一列对应 g 的一个元素："
+                    f"形状 {expected.shape}",
+                ),
+                tr("∂(clip(g))_i/∂g_j for every pair i, j", "对每一对 i, j 求 ∂(clip(g))_i/∂g_j"),
+            )
+        return None
+    clipped = norm > max_norm
+    if not clipped:
+        if matches(got, max_norm / norm * (eye - np.outer(unit, unit))):
+            return say(
+                tr(
+                    f"here ‖g‖ = {norm:.4g} ≤ max_norm = {max_norm:g}: clipping returns g unchanged, "
+                    f"so its Jacobian is that of the identity ({_CLIP_SECTION.en})",
+                    f"这里 ‖g‖ = {norm:.4g} ≤ max_norm = {max_norm:g}：裁剪原样返回 g，"
+                    f"所以它的雅可比矩阵是恒等映射的雅可比矩阵（{_CLIP_SECTION.zh}）",
+                ),
+                tr("only long gradients are rescaled", "只有过长的梯度才会被缩放"),
+            )
+        return None
+    scale = max_norm / norm
+    variants = [
+        (
+            eye,
+            tr(
+                f"that is the Jacobian when nothing is clipped, but here ‖g‖ = {norm:.4g} > max_norm = {max_norm:g}",
+                f"这是不裁剪时的雅可比矩阵，但这里 ‖g‖ = {norm:.4g} > max_norm = {max_norm:g}",
+            ),
+        ),
+        (
+            scale * eye,
+            tr(
+                "‖g‖ is treated as a constant; it changes with every entry of g, which adds a second term",
+                "把 ‖g‖ 当作了常数；它随 g 的每个元素变化，这会带来第二项",
+            ),
+        ),
+        (
+            scale * (eye + np.outer(unit, unit)),
+            tr(
+                "the sign of the term from ‖g‖ is flipped: a larger ‖g‖ makes the clipped gradient smaller",
+                "来自 ‖g‖ 的那一项符号反了：‖g‖ 越大，裁剪后的梯度越小",
+            ),
+        ),
+        (
+            (eye - np.outer(unit, unit)) / norm,
+            tr(
+                "max_norm is missing: the clipped gradient has length max_norm, not 1",
+                "缺少 max_norm：裁剪后的梯度长度是 max_norm，而不是 1",
+            ),
+        ),
+        (
+            eye - np.outer(unit, unit),
+            tr(
+                "the overall factor max_norm/‖g‖ is missing",
+                "缺少整体因子 max_norm/‖g‖",
+            ),
+        ),
+        (
+            scale * eye - max_norm * np.outer(g, g) / norm**2,
+            tr(
+                "the term from ‖g‖ has the wrong power of ‖g‖: check the gradient of the norm (Exercise 7.4)",
+                "来自 ‖g‖ 的那一项中 ‖g‖ 的幂次不对：检查范数的梯度（练习 7.4）",
+            ),
+        ),
+        (
+            scale * (eye - unit @ unit),
+            tr(
+                "the unit vector times its transpose was taken as a dot product (a number, 1); "
+                "the term needs the outer product, a matrix",
+                "单位向量乘以它的转置被算成了点积（一个数，1）；这一项需要外积，即一个矩阵",
+            ),
+        ),
+    ]
+    for candidate, message in variants:
+        if matches(got, candidate):
+            return say(
+                tr(f"{message.en} ({_CLIP_SECTION.en})", f"{message.zh}（{_CLIP_SECTION.zh}）"),
+                tr(
+                    "write clip(g) = max_norm · g · ‖g‖⁻¹ and use the product rule, with Exercise 7.4's ∂‖g‖/∂g",
+                    "写成 clip(g) = max_norm · g · ‖g‖⁻¹，用乘积法则，并用练习 7.4 的 ∂‖g‖/∂g",
+                ),
+            )
+    return None
+
+
+@exercise(
+    id="gradient_problems.clip_jacobian",
+    section=CLIPPING,
+    chapter="gradient_problems",
+    title=tr("The Jacobian of clipping by norm", "按范数裁剪的雅可比矩阵"),
+    signature="clip_jacobian(g, max_norm)",
+    outputs=(tr("the Jacobian ∂clip(g)/∂g", "雅可比矩阵 ∂clip(g)/∂g"),),
+    cases=_clip_jacobian_cases,
+    diagnoses=(_clip_jacobian_mistakes,),
+    rtol=1e-4,  # float32 answers pass; every diagnosed mistake is off by far more
+    atol=1e-6,
+)
+def clip_jacobian(g, max_norm):
+    norm = np.linalg.norm(g)
+    if norm <= max_norm:
+        return np.eye(g.size)
+    unit = g / norm
+    return max_norm / norm * (np.eye(g.size) - np.outer(unit, unit))

@@ -15,12 +15,34 @@ INITS = {
     "Glorot": lambda fan_in, fan_out: np.sqrt(2.0 / (fan_in + fan_out)),  # Glorot & Bengio (2010)
     "He": lambda fan_in, fan_out: np.sqrt(2.0 / fan_in),  # He et al. (2015), for ReLU
 }
+LEAKY_SLOPE = 0.1  # α of the leaky ReLU: αz instead of 0 for z < 0
 ACTIVATIONS = {
     "sigmoid": lambda t: t.sigmoid(),
     "tanh": lambda t: t.tanh(),
     "relu": lambda t: t.relu(),
-    "leaky relu": lambda t: t.leaky_relu(0.1),
+    "leaky relu": lambda t: t.leaky_relu(LEAKY_SLOPE),
 }
+
+
+def _sigmoid_slope(z):
+    s = 0.5 * (1.0 + np.tanh(0.5 * z))  # σ(z) without overflow
+    return s * (1.0 - s)
+
+
+SLOPES = {  # φ′(z) of each activation, in NumPy (for statistics of the recorded pre-activations)
+    "sigmoid": _sigmoid_slope,
+    "tanh": lambda z: 1.0 - np.tanh(z) ** 2,
+    "relu": lambda z: (z > 0).astype(float),
+    "leaky relu": lambda z: np.where(z > 0, 1.0, LEAKY_SLOPE),
+}
+
+
+def he_std(fan_in, alpha=0.0):
+    """He et al.'s (2015) scale for a ReLU (α = 0) or leaky ReLU with slope α below 0:
+    Var(w) = 2 / ((1 + α²) n_in) keeps the forward variance from layer to layer."""
+    return np.sqrt(2.0 / ((1.0 + alpha**2) * fan_in))
+
+
 GATE_BIAS = -2.0  # the gate starts mostly closed (σ(−2) ≈ 0.12): the layer starts close to the identity
 
 
@@ -43,7 +65,10 @@ def init_layers(width, depth, init, rng, inputs=None, batchnorm=False, gated=Fal
     return layers
 
 
-def batch_norm(x, gamma=None, beta=None, eps=1e-5):
+BN_EPS = 1e-5  # batch normalisation's ε
+
+
+def batch_norm(x, gamma=None, beta=None, eps=BN_EPS):
     """Batch normalisation (Ioffe & Szegedy, 2015): normalise each column over the batch to
     mean 0 and variance 1 (x̂), then scale and shift it, γ ⊙ x̂ + β. Written with engine
     operations, so its gradient comes from the rules already there; the hand-written
@@ -62,19 +87,22 @@ def batch_norm(x, gamma=None, beta=None, eps=1e-5):
 def forward(layers, X, activation="sigmoid", batchnorm=False, residual=False, gated=False, record=None):
     """Run the stack; returns the output and each layer's pre-activation Z (whose gradient
     is the error signal δ_l). If ``record`` is a dict, it gets the lists "z" (after batch
-    normalisation, if any) and "a" (each layer's output A_l)."""
+    normalisation, if any) and "a" (each layer's output A_l); with ``batchnorm`` also
+    "z_raw" (A_{l−1} W + b, before normalisation), with ``gated`` also "gate" (τ_l)."""
     act = ACTIVATIONS[activation]
     A = X if isinstance(X, Tensor) else Tensor(X, requires_grad=False)
-    pre, outs = [], []
+    pre, outs, raw, gates = [], [], [], []
     for layer in layers:
         Z = A @ layer["W"] + layer["b"]
         if batchnorm:
+            raw.append(Z)
             Z = batch_norm(Z, layer.get("gamma"), layer.get("beta"))
         pre.append(Z)
         out = act(Z)
         same = A.shape == out.shape
         if gated and same:
             gate = (A @ layer["W_gate"] + layer["b_gate"]).sigmoid()
+            gates.append(gate)
             out = gate * out + (1.0 - gate) * A
         elif residual and same:
             out = A + out
@@ -82,6 +110,10 @@ def forward(layers, X, activation="sigmoid", batchnorm=False, residual=False, ga
         outs.append(A)
     if record is not None:
         record["z"], record["a"] = pre, outs
+        if batchnorm:
+            record["z_raw"] = raw
+        if gated:
+            record["gate"] = gates
     return A, pre
 
 
@@ -89,8 +121,15 @@ def layer_gradients(width=64, depth=20, activation="sigmoid", init="N(0,1)", bat
     """Per layer l = 1..depth of a random deep MLP on a random batch, with L = the mean of the
     squared outputs (any scalar loss shows the same trend), the Frobenius norms of
     "W": ∂L/∂W_l, "a": ∂L/∂a_l (the gradient reaching layer l's output) and
-    "delta": δ_l = ∂L/∂z_l; "act": the standard deviation of the activations a_l; and
-    "zero": the fraction of the entries of δ_l that are exactly 0 (no gradient at all)."""
+    "delta": δ_l = ∂L/∂z_l; "act": the standard deviation of the activations a_l;
+    "zero": the fraction of the entries of δ_l that are exactly 0 (no gradient at all);
+    "off": the fraction of the entries of z_l that are ≤ 0 (per example: sparsity);
+    "off_all": the fraction of layer l's units with z ≤ 0 on EVERY example of the batch
+    (for ReLU: units dead on this batch); "slope" and "slope_sq": the means of φ′(z_l) and
+    φ′(z_l)² over the batch and the units. With ``batchnorm``, "s_B": the mean over the units
+    of √(s_B² + ε), the batch standard deviation that normalisation divides by, and "kept":
+    the share of ‖δ_l‖ that survives the paths through μ_B and s_B² (γ = 1); with
+    ``gated``, "carry": the mean of 1 − τ_l, the share of a_{l−1} each layer carries over."""
     rng = np.random.default_rng(seed)
     layers = init_layers(width, depth, init, rng, batchnorm=options.get("batchnorm", False), gated=options.get("gated", False))
     X = rng.normal(size=(batch, width))
@@ -98,13 +137,27 @@ def layer_gradients(width=64, depth=20, activation="sigmoid", init="N(0,1)", bat
     out, _ = forward(layers, X, activation, record=record, **options)
     loss = (out * out).mean()
     loss.backward()
-    return {
+    slopes = [SLOPES[activation](z.data) for z in record["z"]]
+    found = {
         "W": np.array([np.linalg.norm(layer["W"].grad) for layer in layers]),
         "a": np.array([np.linalg.norm(a.grad) for a in record["a"]]),
         "delta": np.array([np.linalg.norm(z.grad) for z in record["z"]]),
         "act": np.array([a.data.std() for a in record["a"]]),
         "zero": np.array([np.mean(z.grad == 0) for z in record["z"]]),
+        "off": np.array([np.mean(z.data <= 0) for z in record["z"]]),
+        "off_all": np.array([np.mean(np.all(z.data <= 0, axis=0)) for z in record["z"]]),
+        "slope": np.array([s.mean() for s in slopes]),
+        "slope_sq": np.array([(s * s).mean() for s in slopes]),
     }
+    if "z_raw" in record:
+        stds = [np.sqrt(z.data.var(axis=0) + BN_EPS) for z in record["z_raw"]]
+        found["s_B"] = np.array([s.mean() for s in stds])
+        # the share of ‖δ_l‖ left after the paths through μ_B and s_B² (× s_B undoes the direct path's 1/s_B)
+        pairs = zip(record["z_raw"], stds, record["z"], strict=True)
+        found["kept"] = np.array([np.linalg.norm(raw.grad * s) / np.linalg.norm(z.grad) for raw, s, z in pairs])
+    if "gate" in record:
+        found["carry"] = np.array([1.0 - t.data.mean() for t in record["gate"]])
+    return found
 
 
 def layer_gradient_norms(width=64, depth=20, activation="sigmoid", init="N(0,1)", batch=64, seed=0, **options):
