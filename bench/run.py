@@ -3,13 +3,17 @@ one process: the hand-written NumPy backward pass (baseline), the chainrule engi
 TensorFlow eager with GradientTape, and TensorFlow with tf.function. All in float64, the
 engine's precision, so every implementation does the same arithmetic.
 
-    python bench/run.py [--json PATH] [--quick]
+    python bench/run.py [--json PATH] [--quick] [--before OLD/src/chainrule]
 
 Prints medians (min–max) per step and the ratios against the targets; --json writes them.
+``--before`` also times another copy of the package (e.g. a ``git worktree`` of an older
+commit) as "engine_before", in the same rounds, so a change of the engine is measured
+before and after side by side on the same (noisy, shared) machine.
 """
 
 import argparse
 import functools
+import importlib.util
 import json
 import os
 import platform
@@ -52,7 +56,18 @@ def init(sizes, rng):
     return weights, [np.zeros(b) for b in sizes[1:]]
 
 
-def engine_step_fn(weights, biases, X, y, lr):
+def load_before(path):
+    """Another copy of the chainrule package, imported as ``chainrule_before``."""
+    path = Path(path).resolve()
+    init = path / "__init__.py"
+    spec = importlib.util.spec_from_file_location("chainrule_before", init, submodule_search_locations=[str(path)])
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["chainrule_before"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def engine_step_fn(weights, biases, X, y, lr, cr=cr):
     params = [(cr.Tensor(W.copy()), cr.Tensor(b.copy())) for W, b in zip(weights, biases, strict=True)]
 
     def step():
@@ -109,7 +124,7 @@ def engine_peak_mb(step):
     return peak / 2**20
 
 
-def run(quick=False):
+def run(quick=False, before=None):
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     from chainrule.notebook.tf_quiet import import_tensorflow
 
@@ -130,6 +145,8 @@ def run(quick=False):
             "tf_function": graph,
             "matmul_floor": functools.partial(handwritten.matmul_floor, weights, X, sizes[-1]),
         }
+        if before is not None:
+            fns["engine_before"] = engine_step_fn(weights, biases, X, y, 0.01, cr=before)
         for fn in fns.values():  # warm up: caches, thread pools, tf.function tracing
             fn()
         timings = time_interleaved(fns, repeats, inner)
@@ -144,6 +161,9 @@ def run(quick=False):
             "engine/tf_function": entry["engine_ms"] / entry["tf_function_ms"],
             "engine/matmul_floor": entry["engine_ms"] / entry["matmul_floor_ms"],
         }
+        if before is not None:
+            entry["ratios"]["engine_before/hand"] = entry["engine_before_ms"] / entry["hand_ms"]
+            entry["ratios"]["engine_before/matmul_floor"] = entry["engine_before_ms"] / entry["matmul_floor_ms"]
         results[name] = entry
     return {"machine": machine(tf), "quick": quick, "workloads": results}
 
@@ -161,7 +181,9 @@ def report(data):
     header = f"{'workload':8s} {'implementation':13s} {'median ms/step':>14s} {'min–max':>17s}"
     lines.append(header)
     for name, entry in data["workloads"].items():
-        for key in ["hand", "engine", "tf_eager", "tf_function", "matmul_floor"]:
+        for key in ["hand", "engine", "engine_before", "tf_eager", "tf_function", "matmul_floor"]:
+            if f"{key}_ms" not in entry:
+                continue
             lo, hi = entry[f"{key}_min_ms"], entry[f"{key}_max_ms"]
             lines.append(f"{name:8s} {key:13s} {entry[f'{key}_ms']:14.3f} {lo:8.3f}–{hi:<8.3f}")
         lines.append(f"{name:8s} {'engine peak':13s} {entry['engine_peak_mb']:11.2f} MB")
@@ -175,6 +197,14 @@ def report(data):
             f"{name:8s} {r['engine/hand']:12.2f} {r['engine/tf_eager']:16.2f} "
             f"{r['engine/tf_function']:19.2f} {r['engine/matmul_floor']:15.2f}   {key} ≤ {limit:g}: {verdict}"
         )
+    if any("engine_before/hand" in e["ratios"] for e in data["workloads"].values()):
+        lines += ["", f"{'workload':8s} {'engine/hand before → after':>28s} {'engine/matmuls before → after':>31s}"]
+        for name, entry in data["workloads"].items():
+            r = entry["ratios"]
+            lines.append(
+                f"{name:8s} {r['engine_before/hand']:13.2f} → {r['engine/hand']:<12.2f} "
+                f"{r['engine_before/matmul_floor']:15.2f} → {r['engine/matmul_floor']:<.2f}"
+            )
     return "\n".join(lines)
 
 
@@ -182,8 +212,9 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--json", help="also write the figures to this JSON file")
     parser.add_argument("--quick", action="store_true", help="few repeats (under a minute), for smoke tests")
+    parser.add_argument("--before", help="the src/chainrule folder of another copy of the package, timed alongside")
     args = parser.parse_args(argv)
-    data = run(quick=args.quick)
+    data = run(quick=args.quick, before=load_before(args.before) if args.before else None)
     print(report(data))
     if args.json:
         Path(args.json).write_text(json.dumps(data, indent=2))

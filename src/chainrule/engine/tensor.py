@@ -181,14 +181,10 @@ class Tensor:
         )
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
-        from .numpy_dispatch import ufunc_on_tensors
-
-        return ufunc_on_tensors(ufunc, method, inputs, kwargs)
+        return numpy_dispatch.ufunc_on_tensors(ufunc, method, inputs, kwargs)
 
     def __array_function__(self, func, types, args, kwargs):
-        from .numpy_dispatch import function_on_tensors
-
-        return function_on_tensors(func, args, kwargs)
+        return numpy_dispatch.function_on_tensors(func, args, kwargs)
 
     # --- methods ----------------------------------------------------------------------
 
@@ -351,19 +347,21 @@ def push_tangents(rule, out, parents, params):
     Levels are pushed outermost first. While a level's tangent is computed only the levels
     outside it run, so a recorded tangent (a Tensor) carries its own derivative along the
     outer directions: a jvp of a jvp is a second derivative, as in JAX's nested traces."""
+    if len(ACTIVE_LEVELS) == 1 and not ACTIVE_LEVELS[0][1]:  # the common case: one plain jvp
+        level = ACTIVE_LEVELS[0][0]
+        given = [p.tangent.get(level) if p.tangent else None for p in parents]
+        if any([t is not None for t in given]):
+            out.tangent = {level: _array_slope(rule, out, parents, params, given)}
+        return
     levels = ACTIVE_LEVELS[:]
     for i, (level, record) in enumerate(levels):
         given = [p.tangent.get(level) if p.tangent else None for p in parents]
         if all(t is None for t in given):
             continue
-        outer = levels[:i]
-        if not record and not outer:  # plain forward mode: arrays only
-            tangents = [np.zeros_like(p.data) if t is None else _data(t) for p, t in zip(parents, given, strict=True)]
-            slope = rule.jvp(*tangents, out.data, *[p.data for p in parents], **params)
-            slope = np.asarray(slope, dtype=out.data.dtype)
-            if slope.shape != out.shape:
-                slope = np.broadcast_to(slope, out.shape)
+        if not record and i == 0:  # plain forward mode (no level outside this one): arrays only
+            slope = _array_slope(rule, out, parents, params, given)
         else:
+            outer = levels[:i]
             ACTIVE_LEVELS[:] = outer
             try:
                 outer_ids = [lv for lv, _ in outer]
@@ -376,6 +374,15 @@ def push_tangents(rule, out, parents, params):
         if out.tangent is None:
             out.tangent = {}
         out.tangent[level] = slope
+
+
+def _array_slope(rule, out, parents, params, given):
+    """The rule's jvp on arrays: the tangent of ``out`` from its inputs' (None: 0)."""
+    tangents = [np.zeros_like(p.data) if t is None else _data(t) for p, t in zip(parents, given, strict=True)]
+    slope = rule.jvp(*tangents, out.data, *[p.data for p in parents], **params)
+    if type(slope) is not np.ndarray or slope.dtype != out.data.dtype:
+        slope = np.asarray(slope, dtype=out.data.dtype)
+    return slope if slope.shape == out.data.shape else np.broadcast_to(slope, out.data.shape)
 
 
 def _data(x):
@@ -400,3 +407,6 @@ def _fit(slope, out):
         return slope if slope.shape == out.shape else apply(rules.broadcast_to, slope, shape=out.shape)
     slope = np.asarray(slope, dtype=out.dtype)
     return slope if slope.shape == out.shape else np.broadcast_to(slope, out.shape)
+
+
+from . import numpy_dispatch  # noqa: E402  (last: it maps numpy's functions to the engine's)
