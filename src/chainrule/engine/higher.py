@@ -12,6 +12,11 @@ again and you have second derivatives — reverse over reverse:
 recorded backward pass. The tangents ride along the gradient computation, so H v costs about
 as much as two or three gradients, and the Hessian itself (n × n) is never formed. (Reverse
 over reverse, ∇⟨∇f, v⟩, gives the same vector; the tests compare the two.)
+
+Every transformation composes with every other: grad of grad, jvp of grad (hvp), grad of
+jvp, jvp of jvp, and ``jacobian`` in either mode of either. ``grad`` and ``jvp`` each
+differentiate with respect to a fresh node (an identity rule on their argument), so a
+derivative inside another never confuses the two variables (perturbation confusion).
 """
 
 import numpy as np

@@ -12,7 +12,13 @@ A ``vjp`` is written with the operators (+ − * / @ **, .sum, .reshape, .transp
 ``call(rule, ...)``, which work on numpy arrays *and* on Tensors. Backprop normally runs it
 on arrays (fast). Run on Tensors, the backward pass is itself recorded as a graph of rules,
 so it can be differentiated again: that is how ``chainrule.grad`` composes and
-``chainrule.hvp`` gets second derivatives (``engine/higher.py``). A ``jvp`` sees arrays only.
+``chainrule.hvp`` gets second derivatives (``engine/higher.py``). A ``jvp`` is written the
+same way: on arrays in plain forward mode, on Tensors when its result must be differentiated
+again (a jvp of a jvp, a grad of a jvp: ``engine/forward.py``). What a rule treats as locally
+constant (ReLU's mask, max's choice, where's condition) is taken with ``value()``.
+
+At a kink the rule states the derivative it takes (``second_order`` and the vjp text):
+|·|′(0) = 0, ReLU′(0) = 0, clip′ = 0 at its bounds, a tie of max/maximum split evenly.
 
 The formulas and the book section that derives each rule sit in the decorator, so
 ``chainrule.rules.table()`` prints the same table the book shows. Gradients here may have the

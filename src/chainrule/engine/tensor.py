@@ -3,8 +3,13 @@
 Every operation on Tensors goes through ``apply``: it runs the derivative rule's forward
 (``rules.py``) and records the rule and its inputs, so that ``backward()`` (``backprop.py``)
 can run the chain rule from the loss back to every input. Inside ``chainrule.jvp``
-(``forward.py``) a Tensor also carries a tangent, and ``apply`` pushes it through the rule's
-forward-mode derivative as the value is computed.
+(``forward.py``) a Tensor also carries a tangent (one per running jvp), and ``apply`` pushes
+it through the rule's forward-mode derivative as the value is computed.
+
+numpy's habits work on Tensors where they make sense: ``np.sum(t)`` and ``np.exp(t)`` run
+the engine's operation, comparisons (``t > 0``, ``t1 == t2``) compare values and return
+boolean arrays (a step has no derivative to keep), and anything else fails with a message
+naming the engine function to use (``numpy_dispatch.py``).
 """
 
 import numpy as np
