@@ -63,7 +63,7 @@ def test_class_summary(graded):
     assert (s["submissions"], s["graded"], s["errored"], s["max"]) == (6, 5, 1, 2)
     sig = s["exercises"]["activations.sigmoid_derivative"]
     assert sig["submissions"] == 6 and sig["passed"] == 1 and sig["pass_rate"] == round(1 / 6, 3)
-    assert sig["bands"] == {"passed": 1, "partial": 1, "failed": 2, "not implemented": 1, "not graded": 1}
+    assert sig["bands"] == {"passed": 1, "partial": 1, "failed": 2, "not implemented": 1, "reference": 0, "not graded": 1}
     assert sig["score_distribution"] == {"0": 4, "0.25": 1, "1": 1}
     top = s["frequent_diagnoses"][0]
     # 3 of 6 submissions used σ where σ(1−σ) belongs: the most frequent diagnosis, counted once each.

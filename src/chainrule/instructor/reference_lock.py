@@ -2,7 +2,7 @@
 
 The copy is the package's source with, in every exercise module, each module-level function
 that is not needed to *define* the exercises (the reference solutions, the case generators,
-the helpers they call) rewritten to ``return locked_call("module.name")``. Two kinds keep
+the helpers they call) rewritten to ``return <chainrule.exercises.lock>.locked_call("module.name")``. Two kinds keep
 their bodies: functions called while the module is imported (a diagnosis factory such as
 ``_weight_mistakes("A1", ...)``: they only build diagnoses), and functions a case hands to the
 learner as an argument (the ``f`` of a central difference). The copy holds no reference source and no
@@ -66,13 +66,10 @@ def lock_module(source, module):
     for node in tree.body:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name not in keep:
             qualname = f"{module}.{node.name}"
-            call = ast.parse(f"return _chainrule_locked_call({qualname!r})").body
+            # Self-contained, so that even a copy of it exec'd elsewhere records the use.
+            call = ast.parse(f"return __import__('chainrule.exercises.lock').exercises.lock.locked_call({qualname!r})").body
             node.body = call
             locked.append(node.name)
-    position = next(
-        (i + 1 for i, n in enumerate(tree.body) if isinstance(n, ast.ImportFrom) and n.module == "__future__"), 0
-    )
-    tree.body.insert(position, ast.parse("from chainrule.exercises.lock import locked_call as _chainrule_locked_call").body[0])
     # Mark them, so the grader can tell `mul_backward = <the reference>` without calling it.
     tree.body += [ast.parse(f"{name}.__chainrule_locked__ = True").body[0] for name in locked]
     ast.fix_missing_locations(tree)

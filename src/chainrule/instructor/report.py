@@ -166,7 +166,8 @@ def charts(summary):
         ax.set_ylabel("exercise")
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=3, frameon=False)
         out.append(("Score distribution per exercise", "Stacked bars per exercise: how many submissions passed all "
-                    "cases, some, none, left the stub, or could not be graded.", _png(fig)))
+                    "cases, some, none, left the stub, used the book's reference solution, or could not be graded.",
+                    _png(fig)))
 
     totals = summary["totals"]
     if totals:
