@@ -44,6 +44,25 @@ def decay_loop(w, grad, lr, alpha):
     return out
 
 
+def momentum_limit_by_roots(A, beta):
+    """Bisect on η: the largest step at which every eigen-direction's two roots stay inside the unit circle."""
+    lam = np.linalg.eigvalsh(A).max()
+    low, high = 0.0, 10.0 / lam
+    for _ in range(200):
+        eta = (low + high) / 2
+        roots = np.roots([1.0, -(1 + beta - eta * lam), beta])
+        low, high = (eta, high) if np.abs(roots).max() < 1 else (low, eta)
+    return low
+
+
+def least_squares_limit_loop(X):
+    N, d = X.shape
+    H = np.zeros((d, d))
+    for x in X:  # the Hessian of (x·w − y)² is 2 x xᵀ; the mean divides by N
+        H += 2 * np.outer(x, x) / N
+    return 2 / np.linalg.eigvalsh(H).max()
+
+
 CORRECT = {
     "gradient_descent.gd_step": [
         lambda w, grad, lr: w + (-lr) * grad,
@@ -52,6 +71,14 @@ CORRECT = {
     "gradient_descent.max_stable_lr": [
         lambda A: 2.0 / max(np.linalg.eigvals(A).real),
         lambda A: 2.0 / np.linalg.norm(A, 2),
+    ],
+    "gradient_descent.momentum_max_lr": [
+        momentum_limit_by_roots,
+        lambda A, beta: (2 + 2 * beta) / np.linalg.norm(A, 2),
+    ],
+    "gradient_descent.least_squares_max_lr": [
+        least_squares_limit_loop,
+        lambda X: len(X) / np.linalg.svd(X, compute_uv=False).max() ** 2,
     ],
     "gradient_descent.minibatch_epoch": [
         epoch_split,
@@ -81,6 +108,25 @@ MISTAKES = {
         (lambda A: 2 / np.linalg.eigvalsh(A).min(), "flattest direction"),
         (lambda A: 1 / np.linalg.eigvalsh(A).max(), "the stability limit is larger"),
         (lambda A: 2 / np.trace(A), "not its entries or its trace"),
+        (lambda A: 2 / (np.linalg.eigvalsh(A).min() + np.linalg.eigvalsh(A).max()), "the best fixed step"),
+    ],
+    "gradient_descent.momentum_max_lr": [
+        (lambda A, beta: 2 / np.linalg.eigvalsh(A).max(), "β plays no part"),
+        (lambda A, beta: 2 / ((1 - beta) * np.linalg.eigvalsh(A).max()), "effective step η/(1 − β)"),
+        (lambda A, beta: 2 * (1 + beta) / np.linalg.eigvalsh(A).min(), "flattest direction"),
+        (lambda A, beta: 2 * (1 - beta) / np.linalg.eigvalsh(A).max(), "β enters the limit the wrong way"),
+        (lambda A, beta: 2 / ((1 + beta) * np.linalg.eigvalsh(A).max()), "β enters the limit the wrong way"),
+        (lambda A, beta: (1 + beta) / np.linalg.eigvalsh(A).max(), "half the limit"),
+        (lambda A, beta: 3 * (1 + beta) / np.linalg.eigvalsh(A).max(), "times 1.5 in every case"),
+    ],
+    "gradient_descent.least_squares_max_lr": [
+        (lambda X: 2 * len(X) / np.linalg.eigvalsh(X.T @ X).max(), "twice the limit"),
+        (lambda X: 1 / np.linalg.eigvalsh(X.T @ X).max(), "the 1/N is missing"),
+        (lambda X: 2 / np.linalg.eigvalsh(X.T @ X).max(), "XᵀX is not the Hessian"),
+        (lambda X: len(X) / (2 * np.linalg.eigvalsh(X.T @ X).max()), "best step for the steepest direction"),
+        (lambda X: len(X) / np.linalg.eigvalsh(X.T @ X).min(), "flattest direction"),
+        (lambda X: len(X) / np.linalg.svd(X, compute_uv=False).max(), "largest singular value"),
+        (lambda X: len(X) / np.linalg.eigvalsh(X @ X.T).max() + 0.01, "wrong value"),
     ],
     "gradient_descent.minibatch_epoch": [
         (lambda w, X, y, lr, b: w - lr * 2 * X.T @ (X @ w - y) / len(X), "one full-batch step"),
@@ -114,6 +160,8 @@ MISTAKES = {
 }
 
 HINTS = {
+    "gradient_descent.momentum_max_lr": [(lambda A, beta: 2 / np.linalg.eigvalsh(A).max(), "both roots of")],
+    "gradient_descent.least_squares_max_lr": [(lambda X: 2 / np.linalg.eigvalsh(X.T @ X).max(), "two factors are missing")],
     "gradient_descent.weight_decay_step": [
         (lambda w, g, lr, alpha: w - lr * (g + 2 * alpha * w), "no factor 2 left"),
     ],

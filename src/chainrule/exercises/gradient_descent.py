@@ -15,6 +15,7 @@ UPDATE = tr("chapter 3, “The update rule, and why it goes downhill”", "第3�
 DIRECTIONS = tr("chapter 3, “Many directions: eigenvalues and the condition number”", "第3章“多个方向：特征值与条件数”")
 MINIBATCH = tr("chapter 3, “Full-batch and mini-batch descent on the digits”", "第3章“手写数字数据集上的全批量下降与小批量下降”")
 MOMENTUM = tr("chapter 3, “Outlook: momentum and Adam”", "第3章“展望：动量法与Adam算法”")
+RULES_REF = tr("chapter 2, “Sum, product and chain rules”", "第2章“求和法则、乘积法则与链式法则”")
 
 
 # --- one step ----------------------------------------------------------------------------
@@ -70,7 +71,10 @@ def _spd(rng, n):
 
 
 def _lr_cases(rng):
-    return [(_spd(rng, n),) for n in (1, 2, 5)]
+    # At least three eigenvalues in every case: with one, λ_min = λ_max = trace and every slip
+    # below is the right answer; with two, the trace is λ_min + λ_max, and "2/trace" could not be
+    # told from the best fixed step 2/(λ_min + λ_max).
+    return [(_spd(rng, n),) for n in (3, 4, 6)]
 
 
 def _lr_mistakes(got, expected, args, i):
@@ -92,6 +96,15 @@ def _lr_mistakes(got, expected, args, i):
                 f"这是对最陡方向最好的步长（一步落到最小值）；稳定性的上限更大；参见{DIRECTIONS.zh}",
             ),
             tr("a direction with curvature λ still converges while |1 − ηλ| < 1", "曲率为 λ 的方向只要 |1 − ηλ| < 1 就仍然收敛"),
+        )
+    if matches(got, np.asarray(2 / (lam.min() + lam.max()))):
+        return say(
+            tr(
+                "that is the best fixed step, which balances the flattest and the steepest direction; "
+                f"the question is where divergence starts; see {DIRECTIONS.en}",
+                f"这是在最平缓与最陡的方向之间取得平衡的最佳固定步长；题目问的是从哪里开始发散；参见{DIRECTIONS.zh}",
+            ),
+            tr("which direction is the first to have |1 − ηλ| ≥ 1?", "哪个方向最先出现 |1 − ηλ| ≥ 1？"),
         )
     if matches(got, np.asarray(2 / np.abs(A).max())) or matches(got, np.asarray(2 / np.trace(A))):
         return say(
@@ -360,3 +373,168 @@ def _decay_mistakes(got, expected, args, i):
 )
 def weight_decay_step(w, grad, lr, alpha):
     return w - lr * (grad + alpha * w)
+
+
+# --- derivation: the largest stable learning rate with momentum ------------------------------
+
+
+def _momentum_lr_cases(rng):
+    # β > 0 in every case (with β = 0 momentum is plain descent and its slips are right);
+    # at least two eigenvalues, so the flattest and the steepest direction differ.
+    return [(_spd(rng, n), beta) for n, beta in [(3, 0.9), (4, 0.5), (2, 0.3), (5, 0.75)]]
+
+
+def _momentum_lr_mistakes(got, expected, args, i):
+    A, beta = args
+    lam = np.linalg.eigvalsh(A)
+    top, bottom = lam.max(), lam.min()
+    if matches(got, np.asarray(2 / top)):
+        return say(
+            tr(
+                "that is plain gradient descent's limit: β plays no part; with momentum each step also carries "
+                f"the previous one, and the limit moves; see {MOMENTUM.en}",
+                f"这是普通梯度下降的上限：β 没有起作用；用动量法时每一步还带着上一步，上限随之移动；参见{MOMENTUM.zh}",
+            ),
+            tr(
+                "write one eigen-direction's iteration as w_(t+1) = c₁·w_t − c₂·w_(t−1) and find when both roots of "
+                "r² − c₁r + c₂ stay inside the unit circle",
+                "把一个特征方向上的迭代写成 w_(t+1) = c₁·w_t − c₂·w_(t−1)，再求 r² − c₁r + c₂ 的两个根何时都在单位圆内",
+            ),
+        )
+    if matches(got, np.asarray(2 / ((1 - beta) * top))):
+        return say(
+            tr(
+                "that treats momentum as plain descent with the effective step η/(1 − β), which holds where the "
+                "gradient keeps its sign (the flat directions); divergence starts in the steepest direction, where "
+                f"the gradient flips sign at every step; see {MOMENTUM.en}",
+                "这是把动量法当作有效步长为 η/(1 − β) 的普通梯度下降，这只在梯度保持符号的地方（平缓的方向）成立；"
+                f"发散从最陡的方向开始，那里的梯度每一步都变号；参见{MOMENTUM.zh}",
+            ),
+            tr(
+                "at the edge of stability the iterate alternates, w_t ∝ (−1)^t: put r = −1 into the characteristic polynomial",
+                "在稳定性的边界上迭代值交替变号，w_t ∝ (−1)^t：把 r = −1 代入特征多项式",
+            ),
+        )
+    if matches(got, np.asarray(2 * (1 + beta) / bottom)):
+        return say(
+            tr(
+                f"that uses the flattest direction; the steepest direction diverges first; see {DIRECTIONS.en}",
+                f"这用的是最平缓的方向；最陡的方向最先发散；参见{DIRECTIONS.zh}",
+            )
+        )
+    if matches(got, np.asarray(2 * (1 - beta) / top)) or matches(got, np.asarray(2 / ((1 + beta) * top))):
+        return say(
+            tr(
+                f"β enters the limit the wrong way: a larger β allows a larger step, not a smaller one; see {MOMENTUM.en}",
+                f"β 进入上限的方式反了：β 越大，允许的步长越大，而不是越小；参见{MOMENTUM.zh}",
+            ),
+            tr("check the sign of β in the polynomial's value at r = −1", "检查特征多项式在 r = −1 处的值中 β 的符号"),
+        )
+    if matches(got, np.asarray((1 + beta) / top)):
+        return say(
+            tr(
+                "half the limit: at this step momentum still converges comfortably; find the step at which it "
+                f"stops converging; see {MOMENTUM.en}",
+                f"只有上限的一半：在这个步长下动量法仍稳稳收敛；要找的是它不再收敛的步长；参见{MOMENTUM.zh}",
+            )
+        )
+    return None
+
+
+@exercise(
+    id="gradient_descent.momentum_max_lr",
+    chapter=CHAPTER,
+    title=tr("The largest stable learning rate with momentum (derivation)", "动量法的最大稳定学习率（推导）"),
+    signature="momentum_max_lr(A, beta)",
+    outputs=("η_max",),
+    cases=_momentum_lr_cases,
+    diagnoses=(_momentum_lr_mistakes,),
+    section=MOMENTUM,
+)
+def momentum_max_lr(A, beta):
+    return 2.0 * (1.0 + beta) / np.linalg.eigvalsh(A).max()
+
+
+# --- derivation: the largest stable learning rate of least squares -----------------------------
+
+
+def _lstsq_cases(rng):
+    # N ≥ 5 and N > d: the mean's 1/N differs from every other factor (2, ½), and XᵀX has full rank.
+    cases = []
+    for N, d, scale in [(8, 3, 1.0), (5, 2, 2.0), (12, 4, 0.5), (7, 5, 1.5)]:
+        cases.append((rng.normal(size=(N, d)) * scale,))
+    return cases
+
+
+def _lstsq_mistakes(got, expected, args, i):
+    (X,) = args
+    N = len(X)
+    gram = np.linalg.eigvalsh(X.T @ X)
+    top, bottom = gram.max(), gram.min()
+    if matches(got, np.asarray(2 * N / top)):
+        return say(
+            tr(
+                f"twice the limit: the Hessian of a square keeps the factor 2 of its derivative; see {RULES_REF.en} (power rule)",
+                f"是上限的两倍：平方的海森矩阵保留了它的导数中的因子 2；参见{RULES_REF.zh}（幂法则）",
+            ),
+            tr("differentiate the gradient 2Xᵀ(Xw − y)/N once more", "把梯度 2Xᵀ(Xw − y)/N 再求一次导"),
+        )
+    if matches(got, np.asarray(1 / top)):
+        return say(
+            tr(
+                f"the loss is a mean over the N examples, and so is its Hessian: the 1/N is missing; see {MINIBATCH.en}",
+                f"损失是对 N 个样本取的平均，它的海森矩阵也是：缺少 1/N；参见{MINIBATCH.zh}",
+            )
+        )
+    if matches(got, np.asarray(2 / top)):
+        return say(
+            tr(
+                f"that is 2/λ_max of XᵀX itself, but XᵀX is not the Hessian of this loss; see {MINIBATCH.en}",
+                f"这是 XᵀX 本身的 2/λ_max，但 XᵀX 并不是这个损失的海森矩阵；参见{MINIBATCH.zh}",
+            ),
+            tr(
+                "two factors are missing: the 1/N of the mean and the 2 of the square",
+                "缺少两个因子：平均值的 1/N 和平方带来的 2",
+            ),
+        )
+    if matches(got, np.asarray(N / (2 * top))):
+        return say(
+            tr(
+                "that is the best step for the steepest direction (it lands on its minimum); "
+                f"the stability limit is twice as large; see {DIRECTIONS.en}",
+                f"这是对最陡方向最好的步长（一步落到它的最小值）；稳定性的上限是它的两倍；参见{DIRECTIONS.zh}",
+            )
+        )
+    if matches(got, np.asarray(N / bottom)):
+        return say(
+            tr(
+                f"that uses the flattest direction; the steepest direction diverges first; see {DIRECTIONS.en}",
+                f"这用的是最平缓的方向；最陡的方向最先发散；参见{DIRECTIONS.zh}",
+            )
+        )
+    sigma = np.sqrt(top)  # the largest singular value of X
+    if matches(got, np.asarray(N / sigma)) or matches(got, np.asarray(2 * N / sigma)):
+        return say(
+            tr(
+                "that uses the largest singular value of X; the curvature of Xw is its square "
+                f"(an eigenvalue of XᵀX); see {DIRECTIONS.en}",
+                f"这用的是 X 的最大奇异值；Xw 的曲率是它的平方（XᵀX 的特征值）；参见{DIRECTIONS.zh}",
+            )
+        )
+    return None
+
+
+@exercise(
+    id="gradient_descent.least_squares_max_lr",
+    chapter=CHAPTER,
+    title=tr("The largest stable learning rate of least squares (derivation)", "最小二乘的最大稳定学习率（推导）"),
+    signature="least_squares_max_lr(X)",
+    outputs=("η_max",),
+    cases=_lstsq_cases,
+    diagnoses=(_lstsq_mistakes,),
+    batch="X",
+    section=DIRECTIONS,
+)
+def least_squares_max_lr(X):
+    hessian = 2 * X.T @ X / len(X)
+    return 2.0 / np.linalg.eigvalsh(hessian).max()
