@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.installed-stamp
 export TF_CPP_MIN_LOG_LEVEL := 3
 export PYTHONHASHSEED := 0
 
-.PHONY: book test lint notebooks notebooks-zh translations-check clean chromium axe colab-env colab-refresh
+.PHONY: book book-course test lint notebooks notebooks-zh translations-check clean chromium axe colab-env colab-refresh
 
 $(STAMP): requirements.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 10), "Python 3.10 or newer is needed, found " + sys.version.split()[0]'
@@ -26,6 +26,11 @@ book: $(STAMP)
 	rm -rf _build/html/zh && cp -R _build/zh-src/_build/html _build/html/zh
 	@echo "Book built: $(CURDIR)/_build/html/index.html (中文版: $(CURDIR)/_build/html/zh/index.html)"
 
+# The course edition: both languages without solutions (for a class whose exercises are graded),
+# into _build/course/html/ (tools/course_edition.py).
+book-course: $(STAMP)
+	$(BIN)/python tools/course_edition.py
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
@@ -36,15 +41,17 @@ lint: $(STAMP)
 # notebook: its cells share a kernel, in order) at a time each: on 2 cores 12.9 min instead of
 # 18.8, since much of the suite waits on kernels and the browser. TEST_JOBS=0 runs serially.
 TEST_JOBS ?= 2
-test: lint translations-check book chromium axe colab-env
+test: lint translations-check book book-course chromium axe colab-env
 	$(BIN)/python -m pytest -n $(TEST_JOBS) --dist loadfile --nbval --nbval-current-env --nbval-sanitize-with tests/nbval-sanitize.cfg
 
 # The browser tests drive Debian's Chromium (never a browser download); npm fetches axe-core
-# for the accessibility tests; fonts-noto-cjk draws the Chinese edition's text. All installed
+# for the accessibility tests; fonts-noto-cjk draws the Chinese edition's text; bubblewrap is
+# the sandbox every graded submission runs in (python -m chainrule grade). All installed
 # with apt when missing and we are root (as in CI); otherwise the tests that need them are
 # skipped, with the reason.
 chromium:
 	@missing=""; command -v chromium >/dev/null 2>&1 || missing="chromium"; \
+	command -v bwrap >/dev/null 2>&1 || missing="$$missing bubblewrap"; \
 	command -v npm >/dev/null 2>&1 || missing="$$missing npm"; \
 	fc-list :lang=zh 2>/dev/null | grep -q . || missing="$$missing fonts-noto-cjk"; \
 	if [ -n "$$missing" ]; then \

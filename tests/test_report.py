@@ -192,10 +192,12 @@ def test_grading_benchmark_runs(tmp_path):
     """bench/grading.py (the throughput numbers in bench/RESULTS.md) still runs: one submission per mode."""
     out = subprocess.run(
         [sys.executable, str(Path(__file__).resolve().parent.parent / "bench" / "grading.py"), "--n", "1", "--jobs", "2",
-         "--json", str(tmp_path / "g.json")],
+         "--repeats", "1", "--json", str(tmp_path / "g.json")],
         capture_output=True, text=True, timeout=600, check=True,
     )
     results = json.loads((tmp_path / "g.json").read_text())
-    assert [r["mode"] for r in results] == ["serial, full", "serial, lean", "--jobs 2, lean"]
+    assert [(r["mode"], r["sandbox"]) for r in results] == [
+        ("serial, full", True), ("serial, lean, --no-sandbox", False), ("serial, lean (default: sandbox)", True),
+        ("--jobs 2, lean", True)]
     assert all(r["full_marks"] == 1 and r["per_minute"] > 0 and r["kernel_start"] > 0 for r in results), results
-    assert "| serial, lean |" in out.stdout
+    assert "| serial, lean (default: sandbox) |" in out.stdout and "sandbox / no sandbox" in out.stdout

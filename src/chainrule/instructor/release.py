@@ -9,7 +9,9 @@ from pathlib import Path
 import nbformat
 
 
-def strip_solutions(nb):
+def strip_solutions(nb, keep_outputs=False):
+    """``nb`` without its solution cells and the checks that follow them; with ``keep_outputs``
+    the other cells keep their stored outputs (the course edition of the HTML book)."""
     kept, skip_next_check = [], False
     for cell in nb.cells:
         if "solution" in cell.metadata.get("tags", []):
@@ -19,7 +21,7 @@ def strip_solutions(nb):
             skip_next_check = False
             continue
         skip_next_check = False
-        if cell.cell_type == "code":
+        if cell.cell_type == "code" and not keep_outputs:
             cell.outputs, cell.execution_count = [], None
         kept.append(cell)
     nb.cells = kept
