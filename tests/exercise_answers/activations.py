@@ -1,6 +1,7 @@
 """Answers for src/chainrule/exercises/activations.py (owned by CH45)."""
 
 import numpy as np
+from scipy.special import expit
 
 from . import sig, sm
 
@@ -43,7 +44,50 @@ def weighted_by_output(z, y, w):
     return dL_da * a * (1 - a)
 
 
+def bce_piecewise(z, y):
+    """Two branches, each with an exponent ≤ 0, and a sigmoid that never overflows."""
+    losses = np.where(z >= 0, z * (1 - y) + np.log1p(np.exp(-np.abs(z))), -z * y + np.log1p(np.exp(-np.abs(z))))
+    e = np.exp(-np.abs(z))
+    s = np.where(z >= 0, 1 / (1 + e), e / (1 + e))
+    return losses, (s - y) / len(z)
+
+
+def bce_two_softpluses(z, y):
+    """y·softplus(−z) + (1 − y)·softplus(z), softplus by logaddexp; σ by scipy."""
+    return y * np.logaddexp(0, -z) + (1 - y) * np.logaddexp(0, z), (expit(z) - y) / z.size
+
+
+def bce_loop(z, y):
+    import math
+
+    losses, grad = [], []
+    for zk, yk in zip(z.tolist(), y.tolist(), strict=True):
+        m = max(zk, 0.0)
+        losses.append(m - zk * yk + math.log1p(math.exp(-abs(zk))))
+        grad.append((0.5 * (1 + math.tanh(zk / 2)) - yk) / len(z))
+    return [np.array(losses), np.array(grad)]
+
+
+def bce_naive(z, y):
+    with np.errstate(all="ignore"):
+        s = 1 / (1 + np.exp(-z))
+        return -(y * np.log(s) + (1 - y) * np.log(1 - s)), (s - y) / len(z)
+
+
+def bce_clipped(z, y):
+    """Keras's way with probabilities: clip to [1e-7, 1 − 1e-7] before the log."""
+    s = np.clip(expit(z), 1e-7, 1 - 1e-7)
+    return -(y * np.log(s) + (1 - y) * np.log(1 - s)), (expit(z) - y) / len(z)
+
+
+def bce_overflowing_sigmoid(z, y):
+    with np.errstate(all="ignore"):
+        s = np.exp(z) / (1 + np.exp(z))
+    return np.logaddexp(0, z) - z * y, (s - y) / len(z)
+
+
 CORRECT = {
+    "activations.stable_bce_with_logits": [bce_piecewise, bce_two_softpluses, bce_loop],
     "activations.sigmoid_derivative": [
         lambda z: np.exp(-z) / (1 + np.exp(-z)) ** 2,
         lambda z: 0.25 / np.cosh(z / 2) ** 2,
@@ -77,6 +121,18 @@ CORRECT = {
 }
 
 MISTAKES = {
+    "activations.stable_bce_with_logits": [
+        (bce_naive, "is rounded (or clipped) to 0 or 1"),
+        (bce_clipped, "is rounded (or clipped) to 0 or 1"),
+        (bce_overflowing_sigmoid, "overflows or clips it"),
+        (lambda z, y: (np.mean(np.logaddexp(0, z) - z * y), (expit(z) - y) / len(z)), "the batch's mean"),
+        (lambda z, y: (-z * y + np.log1p(np.exp(-np.abs(z))), (expit(z) - y) / len(z)), "right for z ≤ 0 but not for z > 0"),
+        (lambda z, y: (np.logaddexp(0, z) - z * (1 - y), (expit(z) - y) / len(z)), "y and 1 − y are swapped"),
+        (lambda z, y: (np.logaddexp(0, z) + z * y, (expit(z) - y) / len(z)), "the term that depends on y has the wrong sign"),
+        (lambda z, y: (np.logaddexp(0, z) - z * y, (expit(z) - y) * expit(z) * (1 - expit(z)) / len(z)), "an extra factor σ′(z)"),
+        (lambda z, y: (np.logaddexp(0, z) - z * y, expit(z) - y), "batch size"),
+        (lambda z, y: (np.logaddexp(0, z) - z * y, (y - expit(z)) / len(z)), "times −1"),
+    ],
     "activations.sigmoid_derivative": [
         (lambda z: 1 / (1 + np.exp(-z)), "σ(z) itself"),
         (lambda z: z * (1 - z), "must be given σ(z), not z"),
@@ -105,6 +161,8 @@ MISTAKES = {
         (lambda z, y: (np.eye(z.shape[1])[y] - sm(z)) / len(z), "times −1"),
         (lambda z, y: (z - np.eye(z.shape[1])[y]) / len(z), "logits were used"),
         (lambda z, y: (sm(z) - np.eye(z.shape[1])[y]) * sm(z) * (1 - sm(z)) / len(z), "extra factor"),
+        # a label array of the wrong shape: it broadcasts in the one-example case only (issue 23)
+        (lambda z, y: (sm(z) - y) / len(z), "ValueError"),
     ],
     "activations.weighted_bce_gradient": [
         (lambda z, y, w: (sig(z) - y) / len(z), "does not depend on the weight"),
@@ -113,6 +171,7 @@ MISTAKES = {
         (lambda z, y, w: sig(z) * (w * y + 1 - y) - w * y, "N times the reference"),
         (lambda z, y, w: (-w * y / sig(z) + (1 - y) / (1 - sig(z))) / len(z), "with respect to the output"),
         (lambda z, y, w: -(sig(z) * (w * y + 1 - y) - w * y) / len(z), "times −1"),
+        (lambda z, y, w: (sig(z) * (w * y + 1 - y) - w * y) * sig(z) * (1 - sig(z)) / len(z), "extra factor σ′(z)"),
     ],
     "activations.softmax_temperature_derivative": [
         (lambda z, T: -sm(z / T) * (z - sm(z / T) @ z) / T, "a power of T is off"),

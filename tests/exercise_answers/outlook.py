@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from . import sig
+from . import sig, sm
 
 
 def adam(w, g, m, v, t, lr, correct=True, sqrt=True, v_of_g=False, eps=1e-8, eps_inside=False, state="raw", dt=0):
@@ -52,7 +52,63 @@ def dropout_loop(G, mask, keep):
     return out
 
 
+def weights_by_simulation(betas):
+    """Run the average on unit impulses: the weight of g_s is m̂_t when g_s = 1 and every other g = 0."""
+    t = len(betas)
+    out = np.zeros(t)
+    for s in range(t):
+        m, total = 0.0, 0.0
+        for r, beta in enumerate(betas):
+            m = beta * m + (1 - beta) * (1.0 if r == s else 0.0)
+            total = beta * total + (1 - beta)  # the same average of a constant 1: the correction's divisor
+        out[s] = m / total
+    return out
+
+
+def weights_closed_form(betas):
+    t = len(betas)
+    w = [(1 - betas[s]) * np.prod(betas[s + 1 :]) for s in range(t)]
+    return np.array(w) / (1 - np.prod(betas))
+
+
+def beta_weights(betas, correct=True, own=False, swapped=False, divisor=None):
+    keep, new = (1 - betas, betas) if swapped else (betas, 1 - betas)
+    w = np.array([new[s] * np.prod(keep[s if own else s + 1 :]) for s in range(len(betas))])
+    if divisor is not None:
+        return w / divisor
+    return w / w.sum() if correct else w
+
+
+def attention_autograd_free(q, K, V, g):
+    """Row by row: ∂L/∂q = Σᵢ ∂L/∂sᵢ · kᵢ/√d with ∂L/∂sᵢ = aᵢ (vᵢ·g − Σⱼ aⱼ vⱼ·g)."""
+    d = len(q)
+    s = [float(k @ q) / np.sqrt(d) for k in K]
+    m = max(s)
+    e = [np.exp(x - m) for x in s]
+    a = [x / sum(e) for x in e]
+    u = [float(v @ g) for v in V]
+    mean = sum(ai * ui for ai, ui in zip(a, u, strict=True))
+    return sum(ai * (ui - mean) * k for ai, ui, k in zip(a, u, K, strict=True)) / np.sqrt(d)
+
+
+def attention_by_jacobian(q, K, V, g):
+    d = len(q)
+    a = sm(K @ q / np.sqrt(d))
+    J = np.diag(a) - np.outer(a, a)
+    return (K / np.sqrt(d)).T @ (J.T @ (V @ g))
+
+
+def attention(q, K, V, g, scale=None, jac="full", keys=True):
+    d = len(q)
+    a = sm(K @ q / np.sqrt(d))
+    u = V @ g
+    ds = {"full": a * (u - a @ u), "none": u, "diag": a * (1 - a) * u, "no_a": u - a @ u}[jac]
+    return (K if keys else V).T @ ds / (np.sqrt(d) if scale is None else scale)
+
+
 CORRECT = {
+    "outlook.changing_beta_correction": [weights_by_simulation, weights_closed_form],
+    "outlook.attention_query_grad": [attention_autograd_free, attention_by_jacobian],
     "outlook.adam_step": [
         adam_loop,
         lambda w, g, m, v, t, lr: adam(w, g, m, v, t, lr),
@@ -70,6 +126,23 @@ CORRECT = {
 }
 
 MISTAKES = {
+    "outlook.changing_beta_correction": [
+        (lambda b: beta_weights(b, correct=False), "weights of the running average itself"),
+        (lambda b: beta_weights(b)[::-1], "reverse order"),
+        (lambda b: (1 - b[-1]) * b[-1] ** np.arange(len(b) - 1, -1, -1) / (1 - b[-1] ** len(b)), "constant-β formula"),
+        (lambda b: beta_weights(b, divisor=1 - b[-1] ** len(b)), "the divisor is the constant-β one"),
+        (lambda b: beta_weights(b, own=True), "the β of its own step"),
+        (lambda b: beta_weights(b, swapped=True), "β and 1 − β are swapped"),
+    ],
+    "outlook.attention_query_grad": [
+        (lambda q, K, V, g: attention(q, K, V, g, scale=1.0), "factor 1/√d is missing"),
+        (lambda q, K, V, g: attention(q, K, V, g, scale=len(q)), "divided by d"),
+        (lambda q, K, V, g: attention(q, K, V, g, jac="none"), "left out of the chain"),
+        (lambda q, K, V, g: attention(q, K, V, g, jac="diag"), "only the diagonal"),
+        (lambda q, K, V, g: attention(q, K, V, g, jac="no_a"), "a factor aᵢ is missing"),
+        (lambda q, K, V, g: -attention(q, K, V, g), "times −1"),
+        (lambda q, K, V, g: attention(q, K, V, g, keys=False), "the last step uses the values V"),
+    ],
     "outlook.adam_step": [
         (lambda w, g, m, v, t, lr: adam(w, g, m, v, t, lr, correct=False), "bias correction is missing"),
         (lambda w, g, m, v, t, lr: adam(w, g, m, v, t, lr, sqrt=False), "divided by v̂ itself"),

@@ -18,6 +18,13 @@ JACOBIAN = tr("chapter 5, “Softmax: a Jacobian, not a list of derivatives”",
 CE = tr("chapter 5, “Softmax with cross-entropy”", "第5章“softmax与交叉熵”")
 BCE = tr("chapter 5, “Sigmoid with binary cross-entropy”", "第5章“sigmoid与二元交叉熵”")
 TEMPERATURE = tr("chapter 5, “Temperature: the Jacobian fades at both ends”", "第5章“温度：雅可比矩阵在两端都会衰减”")
+STABLE_BCE = tr("chapter 5, “Binary cross-entropy from logits, without overflow”", "第5章“从logits计算二元交叉熵，不溢出”")
+LSE = tr("chapter 5, “Numerical stability: the log-sum-exp trick”", "第5章“数值稳定性：LogSumExp技巧”")
+
+
+def _one_number(z):
+    """A case with one number: many mistakes give the same value there (no cause is claimed)."""
+    return np.size(z) == 1
 
 
 def _z_cases(rng):
@@ -58,6 +65,7 @@ def _sigmoid_mistakes(got, expected, args, i):
     outputs=("σ′(z)",),
     cases=_z_cases,
     diagnoses=(_sigmoid_mistakes,),
+    degenerate=_one_number,
 )
 def sigmoid_grad(z):
     s = 1 / (1 + np.exp(-z))
@@ -100,6 +108,7 @@ def _tanh_mistakes(got, expected, args, i):
     outputs=("tanh′(z)",),
     cases=_z_cases,
     diagnoses=(_tanh_mistakes,),
+    degenerate=_one_number,
 )
 def tanh_grad(z):
     return 1 - np.tanh(z) ** 2
@@ -155,6 +164,7 @@ def _relu_mistakes(got, expected, args, i):
     outputs=("ReLU′(z)",),
     cases=_relu_cases,
     diagnoses=(_relu_mistakes,),
+    degenerate=_one_number,
 )
 def relu_grad(z):
     return (z > 0).astype(float)
@@ -204,6 +214,7 @@ def _jacobian_mistakes(got, expected, args, i):
     outputs=("∂p/∂z",),
     cases=_jacobian_cases,
     diagnoses=(_jacobian_mistakes,),
+    degenerate=lambda z: len(z) <= 2,  # two classes: p₂ = 1 − p₁ makes many forms agree
 )
 def softmax_jacobian(z):
     p = np.exp(z - z.max())
@@ -261,6 +272,8 @@ def _ce_mistakes(got, expected, args, i):
     outputs=("∂L/∂z",),
     cases=_ce_cases,
     diagnoses=(_ce_mistakes,),
+    # one example or two classes: e.g. p − (a wrongly shaped label array) equals p when the label is 0
+    degenerate=lambda logits, labels: logits.shape[0] == 1 or logits.shape[1] <= 2,
 )
 def ce_grad(logits, labels):
     N, C = logits.shape
@@ -316,6 +329,18 @@ def _weighted_bce_mistakes(got, expected, args, i):
                 f"是参考答案的 N 倍：损失是对批量取的平均；参见{BCE.zh}",
             )
         )
+    if matches(got, expected * s * (1 - s)):
+        return say(
+            tr(
+                f"an extra factor σ′(z): the sigmoid's derivative is already in your result, and multiplying by it "
+                f"again counts that link twice; see {BCE.en}",
+                f"多了一个因子 σ′(z)：sigmoid 的导数已经包含在你的结果里，再乘一次就把这一环算了两遍；参见{BCE.zh}",
+            ),
+            tr(
+                "∂L/∂σ times σ′(z) is the whole chain; for w = 1 the result is (σ(z) − y)/N",
+                "∂L/∂σ 乘以 σ′(z) 就是整条链；w = 1 时结果是 (σ(z) − y)/N",
+            ),
+        )
     with np.errstate(divide="ignore", invalid="ignore"):
         wrt_a = (-w * y / s + (1 - y) / (1 - s)) / N
     if np.all(np.isfinite(wrt_a)) and matches(got, wrt_a):
@@ -339,6 +364,7 @@ def _weighted_bce_mistakes(got, expected, args, i):
     outputs=("∂L/∂z",),
     cases=_weighted_bce_cases,
     diagnoses=(_weighted_bce_mistakes,),
+    degenerate=lambda z, y, w: len(z) <= 2,  # with N = 2, "times 2" and "times N" are one mistake
 )
 def weighted_bce_grad(z, y, w):
     s = stable_sigmoid(z)
@@ -403,7 +429,155 @@ def _dT_mistakes(got, expected, args, i):
     outputs=("∂p/∂T",),
     cases=_dT_cases,
     diagnoses=(_dT_mistakes,),
+    degenerate=lambda z, T: len(z) <= 2,
 )
 def softmax_dT(z, T):
     p = softmax(z / T)
     return -p * (z - p @ z) / T**2
+
+
+# --- binary cross-entropy from logits, computed stably (a derivation) ---------------------------
+
+
+def _stable_bce_cases(rng):
+    """Moderate logits in every case (where every correct formula agrees), and in three cases
+    logits so large that σ(z) rounds to 0 or 1, or e^{|z|} overflows."""
+    cases = []
+    plan = [  # N, scale of the moderate logits, the large ones, soft targets
+        (5, 3.0, (), False),
+        (6, 2.0, (-800.0, 40.0, 800.0), True),  # |z| > 760 in every draw: e^{|z|} overflows beyond 709.8
+        (7, 2.5, (-45.0, 38.0), False),
+        (4, 1.5, (60.0, -90.0), True),
+    ]
+    for N, scale, large, soft in plan:
+        z = rng.normal(size=N) * scale
+        y = rng.uniform(0, 1, size=N) if soft else rng.integers(0, 2, size=N).astype(float)
+        y[:2] = [0.0, 1.0]  # both targets present
+        if large:
+            z[: len(large)] = np.array(large) * rng.uniform(0.95, 1.1, size=len(large))
+            if not soft:  # confidently wrong: the loss there is about |z|, not about 0
+                y[: len(large)] = (z[: len(large)] < 0).astype(float)
+        cases.append((z, y))
+    return cases
+
+
+def _softplus(u):
+    return np.maximum(u, 0) + np.log1p(np.exp(-np.abs(u)))
+
+
+MODERATE = 10.0  # |z| up to which the textbook formula is still accurate to rounding
+
+
+def _right_only_where_moderate(got, expected, z):
+    """Right where |z| is moderate, wrong (or inf/NaN) somewhere |z| is large: a numerical loss,
+    not an algebraic one (an algebraic slip is wrong at moderate z too)."""
+    moderate, large = np.abs(z) <= MODERATE, np.abs(z) > MODERATE
+    if got.shape != expected.shape or moderate.sum() < 2 or not large.any():
+        return False
+    if not np.allclose(got[moderate], expected[moderate], rtol=1e-6, atol=1e-9):
+        return False
+    return not np.allclose(got[large], expected[large], rtol=1e-6, atol=1e-9)
+
+
+def _stable_bce_mistakes(got, expected, args, i):
+    z, y = args
+    N = len(z)
+    s = stable_sigmoid(z)
+    if _right_only_where_moderate(got, expected, z):
+        if i == 0:
+            return say(
+                tr(
+                    f"right where |z| is moderate, but wrong (or inf/NaN) where |z| is large: there σ(z) or 1 − σ(z) "
+                    f"is rounded (or clipped) to 0 or 1 before its logarithm is taken, or an exponential overflows; "
+                    f"see {STABLE_BCE.en} and {LSE.en}",
+                    f"在 |z| 不大的地方是对的，在 |z| 很大的地方却错了（或是 inf/NaN）：那里 σ(z) 或 1 − σ(z) 在取对数之前"
+                    f"就被舍入（或截断）成了 0 或 1，或者某个指数溢出了；参见{STABLE_BCE.zh}和{LSE.zh}",
+                ),
+                tr(
+                    "write log σ(z) and log(1 − σ(z)) in terms of z first, then arrange every exponential to have an "
+                    "exponent ≤ 0",
+                    "先把 log σ(z) 和 log(1 − σ(z)) 写成 z 的式子，再让每个指数函数的指数都 ≤ 0",
+                ),
+            )
+        return say(
+            tr(
+                f"right where |z| is moderate, but wrong (or inf/NaN) where |z| is large: the way σ(z) is computed "
+                f"there overflows or clips it; see {STABLE_BCE.en}",
+                f"在 |z| 不大的地方是对的，在 |z| 很大的地方却错了（或是 inf/NaN）："
+                f"σ(z) 的算法在那里溢出了或被截断了；参见{STABLE_BCE.zh}",
+            )
+        )
+    if i == 0:
+        if got.shape == () and (matches(got, expected.mean()) or matches(got, expected.sum())):
+            return say(
+                tr(
+                    f"one number, the batch's {'mean' if matches(got, expected.mean()) else 'sum'}: return the loss "
+                    f"of each example, a vector of length N; see {STABLE_BCE.en}",
+                    f"只有一个数，即整个批量的{'平均值' if matches(got, expected.mean()) else '总和'}：请返回每个样本的损失，"
+                    f"一个长度为 N 的向量；参见{STABLE_BCE.zh}",
+                )
+            )
+        if matches(got, -z * y + np.log1p(np.exp(-np.abs(z)))):
+            return say(
+                tr(
+                    f"right for z ≤ 0 but not for z > 0: rewriting log(1 + e^z) to avoid the overflow dropped a term "
+                    f"that grows with z; see {LSE.en}",
+                    f"对 z ≤ 0 是对的，对 z > 0 却不对：为避免溢出改写 log(1 + e^z) 时，丢掉了随 z 增长的那一项；参见{LSE.zh}",
+                )
+            )
+        if matches(got, _softplus(z) - z * (1 - y)):
+            return say(
+                tr(
+                    f"y and 1 − y are swapped: your loss is smallest where σ(z) is far from the target; see {BCE.en}",
+                    f"y 与 1 − y 对调了：你的损失在 σ(z) 远离目标处最小；参见{BCE.zh}",
+                )
+            )
+        if matches(got, _softplus(z) + z * y):
+            return say(
+                tr(
+                    f"the term that depends on y has the wrong sign: check log σ(z) against log(1 − σ(z)); see {STABLE_BCE.en}",
+                    f"与 y 有关的那一项符号错了：对照检查 log σ(z) 与 log(1 − σ(z))；参见{STABLE_BCE.zh}",
+                )
+            )
+        return None
+    if np.allclose(s * (1 - s), 0):
+        return None
+    if matches(got, expected * s * (1 - s)):
+        return say(
+            tr(
+                f"an extra factor σ′(z): with binary cross-entropy the sigmoid's derivative cancels; see {BCE.en}",
+                f"多了一个因子 σ′(z)：与二元交叉熵合在一起时，sigmoid 的导数会被抵消；参见{BCE.zh}",
+            )
+        )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        wrt_s = (s - y) / (s * (1 - s)) / N
+    if np.all(np.isfinite(wrt_s)) and matches(got, wrt_s):
+        return say(
+            tr(
+                f"that is ∂L/∂σ(z), the gradient with respect to the sigmoid's output; the exercise asks for z, one "
+                f"more chain-rule step; see {BCE.en}",
+                f"这是 ∂L/∂σ(z)，即对 sigmoid 输出的梯度；本练习要的是对 z 的梯度，还要再用一次链式法则；参见{BCE.zh}",
+            )
+        )
+    return None
+
+
+@exercise(
+    id="activations.stable_bce_with_logits",
+    section=STABLE_BCE,
+    batch="z",
+    chapter=CHAPTER,
+    title=tr(
+        "Binary cross-entropy from logits, without overflow, and its gradient (derivation)",
+        "从 logits 计算不溢出的二元交叉熵及其梯度（推导）",
+    ),
+    signature="bce_with_logits(z, y)",
+    outputs=(tr("losses ℓ", "损失 ℓ"), "∂L/∂z"),
+    cases=_stable_bce_cases,
+    diagnoses=(_stable_bce_mistakes,),
+    degenerate=lambda z, y: len(z) <= 2,
+)
+def bce_with_logits(z, y):
+    # ℓ = −y log σ(z) − (1 − y) log(1 − σ(z)) = log(1 + e^z) − y z, with log(1 + e^z) = max(z, 0) + log(1 + e^−|z|)
+    losses = np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))
+    return losses, (stable_sigmoid(z) - y) / len(z)

@@ -16,8 +16,13 @@ A diagnosis claims a cause only when recomputing that mistake reproduces the ans
 not 1 and the answer is k times the reference at every entry, zeros included; "the batch
 size" only in exercises that declare their batch argument (``Exercise.batch``); where each
 case has one number, a factor is claimed only when it holds across all cases; where the
-reference is 0, the absolute difference is reported, not a relative error. Generic messages
-end with "see <Exercise.section>". A failed report says when a hint is available.
+reference is 0, the absolute difference is reported, not a relative error, and a wrong value
+is printed with as many significant digits as it takes to tell it from the expected one. A
+case the exercise declares degenerate (``Exercise.degenerate``: one example, two classes, one
+row) never gives a cause, only facts, and those only when no other case failed. A diagnosis
+also sees an answer that overflowed (NaN or inf), so an overflow can be named where it
+happens. Generic messages end with "see <Exercise.section>". A failed report says when a
+hint is available.
 """
 
 import contextlib
@@ -51,6 +56,10 @@ class Exercise:
     atol: float = 1e-9
     batch: str | None = None  # name of the argument whose axis 0 is the batch (None: no batch)
     section: Text | str = ""  # where to look, e.g. tr("chapter 2, “Computational graphs”", "第2章“计算图”") (generic messages)
+    # args -> True for a case from which no cause may be claimed (one example, two classes, one row:
+    # many mistakes look alike there). Such a case is still scored; a wrong answer there gets only the
+    # plain facts (shape, value), and only when no other case failed. None: every case may diagnose.
+    degenerate: Callable | None = None
 
     def __post_init__(self):
         # The title may be given in both languages; ``title`` stays the English string (grading,
@@ -320,12 +329,15 @@ def _compare_shape_and_type(name, got):
         return not_numbers, None
 
 
-def compare(name, got, expected, args, diagnoses, index, rtol, atol, batch_size=None, section=""):
-    """None if ``got`` matches ``expected``, else (message, hint or None) saying what is wrong."""
+def compare(name, got, expected, args, diagnoses, index, rtol, atol, batch_size=None, section="", claim=True):
+    """None if ``got`` matches ``expected``, else (message, hint or None) saying what is wrong.
+    With ``claim=False`` (a degenerate case) no cause is claimed: only the facts of shape and value."""
     with quiet():
         problem, got_arr = _compare_shape_and_type(name, got)
         if problem:
             return problem, None
+        if not claim:
+            diagnoses = ()
         if got_arr.shape != expected.shape:
             for diagnose in diagnoses:
                 found = run_diagnosis(diagnose, got_arr, expected, args, index)
@@ -341,6 +353,10 @@ def compare(name, got, expected, args, diagnoses, index, rtol, atol, batch_size=
                 f"{name}: 得到的是{describe_shape(got_arr)}，应为{describe_shape(expected)}",
             ), None
         if not np.all(np.isfinite(got_arr)):
+            for diagnose in diagnoses:  # e.g. a formula that overflows where the reference does not
+                found = run_diagnosis(diagnose, got_arr, expected, args, index)
+                if found:
+                    return f"{name}: {found[0]}", found[1]
             return pick(f"{name}: contains NaN or inf", f"{name}: 含有 NaN 或 inf"), None
         if np.allclose(got_arr, expected, rtol=rtol, atol=atol):
             return None
@@ -348,15 +364,25 @@ def compare(name, got, expected, args, diagnoses, index, rtol, atol, batch_size=
             found = run_diagnosis(diagnose, got_arr, expected, args, index)
             if found:
                 return f"{name}: {found[0]}", found[1]
-        found = generic_diagnosis(got_arr, expected, args, batch_size=batch_size, section=section)
+        found = generic_diagnosis(got_arr, expected, args, batch_size=batch_size, section=section) if claim else None
         if found:
             return f"{name}: {found[0]}", found[1]
         return wrong_value(name, got_arr, expected, rtol, atol), None
 
 
+def digits_apart(a, b, least=6):
+    """The number of significant digits (at least ``least``, at most 17) that prints ``a`` and
+    ``b`` as different numbers: 0.8536481 and 0.8536479 need 7, not the 6 of "%.6g"."""
+    for digits in range(least, 18):
+        if f"{a:.{digits}g}" != f"{b:.{digits}g}":
+            return digits
+    return 17
+
+
 def wrong_value(name, got_arr, expected, rtol, atol):
     """The entry furthest outside the tolerance: its value, and the relative error — or the
-    absolute difference where the reference is 0 (a relative error would be meaningless)."""
+    absolute difference where the reference is 0 (a relative error would be meaningless). Both
+    values are printed with the digits it takes to tell them apart (``digits_apart``)."""
     excess = np.abs(got_arr - expected) / (atol + rtol * np.abs(expected))
     worst = np.unravel_index(int(np.argmax(excess)), excess.shape)
     index = tuple(int(i) for i in worst)
@@ -366,9 +392,10 @@ def wrong_value(name, got_arr, expected, rtol, atol):
         error = pick(f"absolute difference {abs(mine - ref):.1e}", f"绝对误差 {abs(mine - ref):.1e}")
     else:
         error = pick(f"relative error {abs(mine - ref) / abs(ref):.1e}", f"相对误差 {abs(mine - ref) / abs(ref):.1e}")
+    d = digits_apart(float(mine), float(ref))
     return pick(
-        f"{name}: {WRONG_VALUE}{where}: yours {mine:.6g}, expected {ref:.6g} ({error})",
-        f"{name}: {WRONG_VALUE}{where}：你的是 {mine:.6g}，应为 {ref:.6g}（{error}）",
+        f"{name}: {WRONG_VALUE}{where}: yours {mine:.{d}g}, expected {ref:.{d}g} ({error})",
+        f"{name}: {WRONG_VALUE}{where}：你的是 {mine:.{d}g}，应为 {ref:.{d}g}（{error}）",
     )
 
 
@@ -418,6 +445,7 @@ def evaluate(ex, call, seed=None, hint=False):
         cases = ex.cases(np.random.default_rng(seed))
     result = CheckResult(ex.id, ex.title, "failed", 0, len(cases))
     messages, hints = [], []
+    held = []  # what degenerate cases found wrong: facts only, shown only if no other case failed
     plain = {}  # output index -> [(plain "wrong value" message or None if right, got, expected)] per case
     for args in cases:
         with quiet():
@@ -448,6 +476,7 @@ def evaluate(ex, call, seed=None, hint=False):
                 break  # one endless loop is enough: do not wait for it once per case
             continue
         problems = []
+        claim = not _is_degenerate(ex, pristine)
         outputs = as_outputs(got, len(ex.outputs))
         if changed:
             # Its values were computed from changed inputs: comparing them would only confuse.
@@ -484,6 +513,7 @@ def evaluate(ex, call, seed=None, hint=False):
                     ex.atol,
                     batch_size=ex.batch_size(pristine),
                     section=ex.section,
+                    claim=claim,
                 )
                 if found:
                     problems.append(found)
@@ -491,7 +521,9 @@ def evaluate(ex, call, seed=None, hint=False):
                         plain.setdefault(i, []).append((found[0], mine, ref))
                 else:
                     plain.setdefault(i, []).append((None, mine, ref))
-        if problems:
+        if problems and not claim:
+            held += [message for message, _ in problems]
+        elif problems:
             for message, why in problems:
                 messages.append(message)
                 if why:
@@ -500,6 +532,8 @@ def evaluate(ex, call, seed=None, hint=False):
                         hints.append(why)
         else:
             result.score += 1
+    if not messages:
+        messages = held
     messages, factor_found = _factor_across_cases(ex, plain, messages)
     if factor_found:
         result.hint_available = True
@@ -522,11 +556,24 @@ def distinct(messages):
     seen, kept = set(), []
     for message in messages:
         output, colon, rest = message.partition(": ")  # the output's name stays as it is
+        if not colon:  # no output's name (a reason from the guard, in either language): all of it
+            output, rest = "", output
         kind = output + colon + NUMBER.sub("#", rest)
         if kind not in seen:
             seen.add(kind)
             kept.append(message)
     return kept
+
+
+def _is_degenerate(ex, args):
+    """Whether the exercise declares this case degenerate (no cause may be claimed from it)."""
+    if ex.degenerate is None:
+        return False
+    with quiet():
+        try:
+            return bool(ex.degenerate(*copy.deepcopy(args)))
+        except Exception:
+            return False
 
 
 def _factor_across_cases(ex, plain, messages):
@@ -552,7 +599,7 @@ def _factor_across_cases(ex, plain, messages):
             f"{ex.outputs[i]}: it is the reference times {k:.4g} in every case: {FACTOR_OFF}{_see(ex.section)}",
             f"{ex.outputs[i]}: 在每个测试用例中都是参考答案的 {k:.4g} 倍：{FACTOR_OFF}{_see(ex.section)}",
         )
-        first = next(n for n, m in enumerate(messages) if m in replaced)
+        first = next((n for n, m in enumerate(messages) if m in replaced), len(messages))
         messages = (
             [m for m in messages[:first] if m not in replaced] + [summary] + [m for m in messages[first:] if m not in replaced]
         )

@@ -12,6 +12,13 @@ A learner's bug must never kill the kernel, hang ``check`` or flood the notebook
   and nested catch-all retry loops stop on CPython 3.11, 3.12 and 3.13; on 3.10 (trace
   function only) most one-level loops stop, a busy ``except BaseException: continue`` may
   not. One long C call is not interrupted; the grader stops such a kernel from outside.
+- Imports are not timed: a learner may import a library inside the function (importing
+  TensorFlow takes seconds, once). While an ``import`` statement in the call runs, the clock
+  of the time limit stands still, and the import has ``IMPORT_LIMIT_S`` of its own (a module
+  whose import never ends is stopped too). ``importlib.import_module`` is timed as ordinary
+  code. When a call is stopped, the reason says how long it ran and at which line of the
+  learner's code it was — not a guess at why (a slow correct answer and an endless loop look
+  alike from here).
 - Printing: what the function prints is collected; up to ``MAX_SHOWN_CHARS`` of it (over all
   the calls of one check) is shown after the call (``echo=Echo()``), the rest summarised; only
   an endless flood (more than ``MAX_PRINTED_CHARS``) stops the call, and is not shown.
@@ -20,6 +27,7 @@ A learner's bug must never kill the kernel, hang ``check`` or flood the notebook
 - A call with the wrong number of arguments is told apart from a TypeError inside the code.
 """
 
+import builtins
 import contextlib
 import inspect
 import io
@@ -27,11 +35,13 @@ import os
 import signal
 import sys
 import threading
+import time
 import traceback
 
 from ..language import pick, tr
 
 TIME_LIMIT_S = 5.0
+IMPORT_LIMIT_S = 60.0  # one import inside the learner's function may take this long (not counted in TIME_LIMIT_S)
 RETRY_S = 0.05  # after the limit, the alarm repeats this often until the call has ended
 MAX_PRINTED_CHARS = 200_000  # an endless flood is stopped here
 MAX_SHOWN_CHARS = 2_000  # what a call printed is shown up to this many characters
@@ -121,13 +131,15 @@ def _make_again():
 
 
 _Again, _handle_pending_signals = _make_again()
-_state = {"active": False, "expired": False}
+_state = {"active": False, "expired": False, "importing": 0, "expired_in_import": False, "deadline": 0.0}
 
 
 def _raise_again(frame, event, arg):
     """Trace function installed at the time limit: re-raise at the learner's next line."""
     if not _in_learner_code(frame):
         return None
+    if frame.f_code in _GUARD_CODES:
+        return _raise_again  # the guard's own import wrapper: the next line of the learner's code
     if event in ("line", "opcode"):
         raise _Again  # raising here switches tracing off (CPython's rule); the pending SIGINT goes on
     return _raise_again
@@ -136,6 +148,8 @@ def _raise_again(frame, event, arg):
 def _on_alarm(signum, frame):
     if not _state["active"]:
         return
+    if not _state["expired"]:
+        _state["expired_in_import"] = _state["importing"] > 0
     _state["expired"] = True
     if frame is not None and frame.f_code in _GUARD_CODES:
         return  # inside the guard's own code: the alarm repeats
@@ -166,7 +180,48 @@ def _on_interrupt(signum, frame):
         raise _Again
 
 
-_GUARD_CODES = {_raise_again.__code__, _in_learner_code.__code__, _on_alarm.__code__, _on_interrupt.__code__}
+def _untimed_import(original):
+    """``builtins.__import__`` with the clock of the time limit stopped while it runs: the import
+    gets ``IMPORT_LIMIT_S`` of its own, and the call's deadline moves by the time it took. Nested
+    imports run inside the outermost one's allowance. The deadline moves only by time spent
+    importing, so a loop that imports at every turn still reaches it; once it is reached, an
+    import no longer stops the clock."""
+
+    def __import__(name, globals=None, locals=None, fromlist=(), level=0):
+        if (
+            not _state["active"]
+            or _state["expired"]
+            or _state["importing"]
+            or threading.current_thread() is not threading.main_thread()
+            or time.monotonic() >= _state["deadline"]
+        ):
+            return original(name, globals, locals, fromlist, level)
+        _state["importing"] += 1
+        start = time.monotonic()
+        signal.setitimer(signal.ITIMER_REAL, IMPORT_LIMIT_S, RETRY_S)
+        try:
+            return original(name, globals, locals, fromlist, level)
+        finally:
+            _state["importing"] -= 1
+            if _state["active"]:
+                if _state["expired"]:  # in the import (or just before it): keep the alarm repeating
+                    signal.setitimer(signal.ITIMER_REAL, RETRY_S, RETRY_S)
+                else:
+                    now = time.monotonic()
+                    _state["deadline"] += now - start
+                    signal.setitimer(signal.ITIMER_REAL, max(_state["deadline"] - now, 1e-6), RETRY_S)
+
+    __import__.chainrule_untimed = True
+    return __import__
+
+
+_GUARD_CODES = {
+    _raise_again.__code__,
+    _in_learner_code.__code__,
+    _on_alarm.__code__,
+    _on_interrupt.__code__,
+    _untimed_import(None).__code__,  # never stopped halfway: it must give the clock back
+}
 
 
 @contextlib.contextmanager
@@ -181,13 +236,16 @@ def time_limit(seconds):
     previous_trace = sys.gettrace()
     previous_alarm = signal.signal(signal.SIGALRM, _on_alarm)
     previous_interrupt = signal.signal(signal.SIGINT, _on_interrupt)
-    _state.update(active=True, expired=False)
+    previous_import = builtins.__import__
+    _state.update(active=True, expired=False, importing=0, expired_in_import=False, deadline=time.monotonic() + seconds)
+    builtins.__import__ = _untimed_import(previous_import)
     signal.setitimer(signal.ITIMER_REAL, seconds, RETRY_S)
     try:
         yield
     finally:
         _state["active"] = False
         signal.setitimer(signal.ITIMER_REAL, 0)
+        builtins.__import__ = previous_import
         _handle_pending_signals()  # a SIGINT still pending runs _on_interrupt now (inactive: nothing)
         signal.signal(signal.SIGALRM, previous_alarm)
         signal.signal(signal.SIGINT, previous_interrupt)
@@ -218,6 +276,15 @@ def arguments_problem(fn, args):
             f"{WRONG_ARGUMENTS}：传入 {len(args)} 个参数，而你的是 {name}{sig}（{exc}）",
         )
     return None
+
+
+def line_in(fn, exc):
+    """The innermost line of ``fn``'s own source file in the exception's traceback, as words."""
+    filename = getattr(getattr(fn, "__code__", None), "co_filename", None)
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == filename]
+    if not frames:
+        return ""
+    return pick(f" (at line {frames[-1].lineno} of your code)", f"（停在你的代码第 {frames[-1].lineno} 行）")
 
 
 def _first_line(exc):
@@ -261,10 +328,17 @@ def call_learner(fn, args, seconds=None, max_chars=None, echo=None):
             return _run(fn, args), None
     except NotImplementedError:
         return None, "not implemented"
-    except LearnerTimeout:
+    except LearnerTimeout as exc:
+        where = line_in(fn, exc)
+        if _state["expired_in_import"]:
+            return None, pick(
+                f"an import in your function took longer than {IMPORT_LIMIT_S:g} s and {STOPPED}{where}",
+                f"你的函数中的一次导入（import）超过 {IMPORT_LIMIT_S:g} 秒，{STOPPED}{where}",
+            )
+        # No guess at the cause: a slow answer and an endless loop look alike from here.
         return None, pick(
-            f"your function ran longer than {seconds:g} s and {STOPPED}: an endless loop?",
-            f"你的函数运行超过 {seconds:g} 秒，{STOPPED}：是不是死循环？",
+            f"your function ran longer than {seconds:g} s (not counting imports) and {STOPPED}{where}",
+            f"你的函数运行超过 {seconds:g} 秒（不计导入时间），{STOPPED}{where}",
         )
     except PrintFlood:
         flooded = True

@@ -8,12 +8,21 @@ import numpy as np
 
 from ..engine.rules import stable_sigmoid
 from ..language import tr
-from .core import exercise, matches, say
+from .activations import JACOBIAN
+from .core import exercise, matches, say, softmax
 
 CHAPTER = "outlook"
 ADAM = tr("chapter 9, “Adaptive learning rates: Adam”", "第9章“自适应学习率：Adam算法”")
 SALIENCY = tr("chapter 9, “Explaining a prediction with gradients: saliency”", "第9章“用梯度解释预测：显著图”")
 DROPOUT = tr("chapter 9, “A last backward pass: dropout”", "第9章“最后一个反向传播：暂退法”")
+CHANGING_BETA = tr(
+    "chapter 9, “Exercise 9.4 — Derive it: the bias correction when β changes”",
+    "第9章“练习 9.4 — 推导：β变化时的偏差修正”",
+)
+ATTENTION = tr(
+    "chapter 9, “Exercise 9.5 — Derive it: the gradient of attention with respect to the query”",
+    "第9章“练习 9.5 — 推导：注意力对查询的梯度”",
+)
 
 
 # --- 9.1 Adam -----------------------------------------------------------------------------------
@@ -258,3 +267,191 @@ def _dropout_mistakes(got, expected, args, _):
 )
 def dropout_backward(G, mask, keep):
     return G * mask / keep
+
+
+# --- 9.4 the bias correction of a running average whose β changes (a derivation) -----------------
+
+
+def _beta_cases(rng):
+    cases = [(rng.uniform(0.5, 0.99, size=t),) for t in (4, 6, 9)]
+    cases.append((1 - np.arange(1.0, 6.0) ** -0.8,))  # Adafactor's schedule: β₁ = 0
+    return cases
+
+
+def _ema_weights(betas, correct=True, reverse=False, own_beta=False, swapped=False):
+    betas = np.asarray(betas, dtype=float)
+    keep = 1 - betas if swapped else betas  # what multiplies the old average
+    new = betas if swapped else 1 - betas  # what multiplies the new gradient
+    t = len(betas)
+    weights = np.array([new[s] * np.prod(keep[s if own_beta else s + 1 :]) for s in range(t)])
+    if correct:
+        weights = weights / weights.sum()
+    return weights[::-1] if reverse else weights
+
+
+def _beta_mistakes(got, expected, args, i):
+    (betas,) = args
+    t, last = len(betas), betas[-1]
+    if matches(got, _ema_weights(betas, correct=False)):
+        return say(
+            tr(
+                f"these are the weights of the running average itself; the bias correction divides them so that "
+                f"they add up to 1 ({CHANGING_BETA.en})",
+                f"这是滑动平均本身的权重；偏差修正要对它们做除法，使它们的和为 1（{CHANGING_BETA.zh}）",
+            ),
+            tr("a constant gradient g must give m̂ = g", "恒定的梯度 g 必须给出 m̂ = g"),
+        )
+    if matches(got, _ema_weights(betas)[::-1]):
+        return say(
+            tr(
+                f"the weights are in reverse order: entry 0 belongs to g₁, the oldest gradient ({CHANGING_BETA.en})",
+                f"权重的顺序反了：第 0 个元素属于最早的梯度 g₁（{CHANGING_BETA.zh}）",
+            )
+        )
+    if not np.allclose(betas, last) and matches(got, (1 - last) * last ** np.arange(t - 1, -1, -1) / (1 - last**t)):
+        return say(
+            tr(
+                f"that is the constant-β formula with the last β; here each step has its own β ({CHANGING_BETA.en}; {ADAM.en})",
+                f"这是 β 恒定时的公式，用的是最后一个 β；这里每一步都有自己的 β（{CHANGING_BETA.zh}；{ADAM.zh}）",
+            )
+        )
+    if not np.allclose(betas, last) and matches(got, _ema_weights(betas, correct=False) / (1 - last**t)):
+        return say(
+            tr(
+                f"the weights are right before the correction, but the divisor is the constant-β one, with the last β: "
+                f"it must be the sum of your weights ({CHANGING_BETA.en})",
+                f"修正之前的权重是对的，但除数用的是 β 恒定时的那个（取最后一个 β）：它应当是这些权重之和（{CHANGING_BETA.zh}）",
+            )
+        )
+    if matches(got, _ema_weights(betas, own_beta=True)):
+        return say(
+            tr(
+                f"each gradient is also multiplied by the β of its own step: gₛ enters the average at step s with "
+                f"weight 1 − βₛ, and only the later steps' β shrink it ({CHANGING_BETA.en})",
+                f"每个梯度还被乘上了它自己那一步的 β：gₛ 在第 s 步以权重 1 − βₛ 进入平均，"
+                f"之后只有后面各步的 β 使它缩小（{CHANGING_BETA.zh}）",
+            )
+        )
+    if matches(got, _ema_weights(betas, swapped=True)):
+        return say(
+            tr(
+                f"β and 1 − β are swapped: β multiplies the old average, 1 − β the new gradient ({ADAM.en})",
+                f"β 与 1 − β 对调了：β 乘旧的平均，1 − β 乘新的梯度（{ADAM.zh}）",
+            )
+        )
+    return None
+
+
+@exercise(
+    id="outlook.changing_beta_correction",
+    chapter=CHAPTER,
+    title=tr(
+        "The bias-corrected average when β changes from step to step (derivation)",
+        "β 逐步变化时偏差修正后的平均（推导）",
+    ),
+    signature="corrected_weights(betas)",
+    outputs=(tr("weights of g₁ … gₜ", "g₁ … gₜ 的权重"),),
+    cases=_beta_cases,
+    diagnoses=(_beta_mistakes,),
+    section=CHANGING_BETA,
+    degenerate=lambda betas: len(betas) <= 2,
+)
+def corrected_weights(betas):
+    betas = np.asarray(betas, dtype=float)
+    # m_t = Σₛ (1 − βₛ) (Π_{r>s} β_r) gₛ; the weights add up to 1 − Π βₛ (they telescope)
+    later = np.append(np.cumprod(betas[::-1])[::-1][1:], 1.0)  # Π_{r>s} β_r
+    return (1 - betas) * later / (1 - np.prod(betas))
+
+
+# --- 9.5 the gradient of scaled dot-product attention with respect to the query (a derivation) ----
+
+
+def _attention_cases(rng):
+    cases = []
+    for n, d, dv in [(4, 3, 2), (6, 4, 4), (5, 8, 3), (7, 2, 5)]:
+        q, K, V, g = rng.normal(size=d) * 1.5, rng.normal(size=(n, d)) * 1.5, rng.normal(size=(n, dv)), rng.normal(size=dv)
+        cases.append((q, K, V, g))
+    return cases
+
+
+def _attention_grad(q, K, V, g, scale=None, jacobian="full", keys=True):
+    d = len(q)
+    scale = np.sqrt(d) if scale is None else scale
+    a = softmax(K @ q / np.sqrt(d))
+    u = V @ g  # ∂L/∂a
+    ds = {"full": a * (u - a @ u), "none": u, "diagonal": a * (1 - a) * u, "no_a": u - a @ u}[jacobian]
+    return (K if keys else V).T @ ds / scale
+
+
+def _attention_mistakes(got, expected, args, i):
+    q, K, V, g = args
+    d = len(q)
+    if matches(got, _attention_grad(*args, scale=1.0)):
+        return say(
+            tr(
+                f"the scores' factor 1/√d is missing from the gradient: s = Kq/√d, so ∂s/∂q carries it ({ATTENTION.en})",
+                f"梯度中缺少分数的因子 1/√d：s = Kq/√d，所以 ∂s/∂q 带有这个因子（{ATTENTION.zh}）",
+            )
+        )
+    if matches(got, _attention_grad(*args, scale=float(d))):
+        return say(
+            tr(
+                f"divided by d where the scores are divided by √d ({ATTENTION.en})",
+                f"除以了 d，而分数除以的是 √d（{ATTENTION.zh}）",
+            )
+        )
+    if matches(got, _attention_grad(*args, jacobian="none")):
+        return say(
+            tr(
+                f"the softmax between the scores and the weights a is left out of the chain ({JACOBIAN.en})",
+                f"链式法则中漏掉了分数与权重 a 之间的 softmax（{JACOBIAN.zh}）",
+            ),
+            tr("∂L/∂s = J_softmaxᵀ ∂L/∂a with ∂L/∂a = V g", "∂L/∂s = J_softmaxᵀ ∂L/∂a，其中 ∂L/∂a = V g"),
+        )
+    if matches(got, _attention_grad(*args, jacobian="diagonal")):
+        return say(
+            tr(
+                f"only the diagonal of the softmax Jacobian is used: every weight aᵢ depends on every score ({JACOBIAN.en})",
+                f"只用了 softmax 雅可比矩阵的对角线：每个权重 aᵢ 都依赖于每个分数（{JACOBIAN.zh}）",
+            )
+        )
+    if matches(got, _attention_grad(*args, jacobian="no_a")):
+        return say(
+            tr(
+                f"a factor aᵢ is missing from the softmax's backward pass ({JACOBIAN.en})",
+                f"softmax 的反向传播中少了因子 aᵢ（{JACOBIAN.zh}）",
+            )
+        )
+    if V.shape[1] == K.shape[1] and matches(got, _attention_grad(*args, keys=False)):
+        return say(
+            tr(
+                f"the last step uses the values V; q reaches the loss through the scores Kq/√d, so it is the keys K "
+                f"({ATTENTION.en})",
+                f"最后一步用了值 V；q 是通过分数 Kq/√d 影响损失的，所以应当是键 K（{ATTENTION.zh}）",
+            )
+        )
+    return None
+
+
+@exercise(
+    id="outlook.attention_query_grad",
+    chapter=CHAPTER,
+    title=tr(
+        "Scaled dot-product attention: ∂L/∂q (derivation)",
+        "缩放点积注意力：∂L/∂q（推导）",
+    ),
+    signature="attention_query_grad(q, K, V, g)",
+    outputs=("∂L/∂q",),
+    cases=_attention_cases,
+    diagnoses=(_attention_mistakes,),
+    section=ATTENTION,
+    degenerate=lambda q, K, V, g: K.shape[0] <= 2,  # two keys: a two-class softmax
+)
+def attention_query_grad(q, K, V, g):
+    d = len(q)
+    s = K @ q / np.sqrt(d)
+    a = np.exp(s - s.max())
+    a = a / a.sum()
+    u = V @ g  # ∂L/∂a, since out = Vᵀa
+    ds = a * (u - a @ u)  # through the softmax Jacobian diag(a) − aaᵀ
+    return K.T @ ds / np.sqrt(d)

@@ -14,6 +14,11 @@ CHAPTER = "tensorflow"
 DOUBLE = tr("chapter 6, “Problem 2: sigmoid, then softmax”", "第6章“问题2：先sigmoid，再softmax”")
 SIGMOID = tr("chapter 5, “The sigmoid”", "第5章“sigmoid函数”")
 CE = tr("chapter 5, “Softmax with cross-entropy”", "第5章“softmax与交叉熵”")
+BATCH = tr("chapter 4, “The batch form used in code”", "第4章“代码中使用的批量形式”")
+PENALTY = tr(
+    "chapter 6, “Exercise 6.3 — Derive it: the source's output layer with Keras's L2 penalty”",
+    "第6章“练习 6.3 — 推导：带Keras L2惩罚项的原文输出层”",
+)
 
 
 # --- 6.1 the double activation of the source's TensorFlow code -----------------------------------
@@ -81,6 +86,7 @@ def _floor_mistakes(got, expected, args, i):
     cases=lambda rng: [(2,), (3,), (10,)],
     diagnoses=(_floor_mistakes,),
     section=DOUBLE,
+    degenerate=lambda n_classes: n_classes <= 2,  # two classes: several slips give log(1 + 1/e) there
 )
 def loss_floor(n_classes):
     # logits squashed into (0, 1): at best e^1 for the true class against e^0 for the C − 1 others
@@ -109,6 +115,16 @@ def _double_grad(Z, Y, sigma_prime=True, probs="softmax_of_sigmoid", factor="sig
 
 def _grad_mistakes(got, expected, args, i):
     Z, Y = args
+    if matches(got, _double_grad(Z, Y, sigma_prime=False, probs="softmax_of_z")):
+        return say(
+            tr(
+                f"that is the gradient of softmax cross-entropy on z itself, as if the sigmoid were not there: "
+                f"in this network the sigmoid comes first, and the chain runs through it ({DOUBLE.en})",
+                f"这是直接对 z 做 softmax 交叉熵的梯度，好像没有 sigmoid 一样：这个网络先经过 sigmoid，"
+                f"链式法则也要经过它（{DOUBLE.zh}）",
+            ),
+            tr("p = softmax(σ(z)), and ∂s/∂z = σ′(z)", "p = softmax(σ(z))，且 ∂s/∂z = σ′(z)"),
+        )
     if matches(got, _double_grad(Z, Y, sigma_prime=False)):
         return say(
             tr(
@@ -161,8 +177,107 @@ def _grad_mistakes(got, expected, args, i):
     diagnoses=(_grad_mistakes,),
     batch="Z",
     section=DOUBLE,
+    degenerate=lambda Z, Y: Z.shape[0] == 1 or Z.shape[1] <= 2,  # one example, or two classes
 )
 def double_activation_grad(Z, Y):
     S = 1 / (1 + np.exp(-Z))  # the "logits" the source passes to the loss
     P = softmax(S)
     return (P - Y) * S * (1 - S) / len(Z)  # mean over the batch
+
+
+# --- 6.3 the source's output layer with Keras's L2 penalty (a derivation) --------------------------
+
+
+def _penalty_cases(rng):
+    cases = []
+    for N, h, C, lam in [(4, 3, 3, 0.1), (6, 5, 4, 0.01), (3, 4, 5, 0.5), (5, 2, 3, 0.0)]:
+        A1 = stable_sigmoid(rng.normal(size=(N, h)) * 2)  # hidden activations lie in (0, 1)
+        W2, b2 = rng.normal(size=(h, C)) * 1.5, rng.normal(size=C)
+        Y = np.eye(C)[rng.integers(C, size=N)]
+        cases.append((A1, W2, b2, Y, lam))
+    return cases
+
+
+def _penalty_grads(A1, W2, b2, Y, lam, sigma_prime=True, probs="softmax_of_sigmoid", penalty=2.0, ce_scale=None):
+    S = stable_sigmoid(A1 @ W2 + b2)
+    P = softmax(S) if probs == "softmax_of_sigmoid" else softmax(A1 @ W2 + b2)
+    delta = (P - Y) * (S * (1 - S) if sigma_prime else 1.0) / (len(A1) if ce_scale is None else ce_scale)
+    return A1.T @ delta + penalty * lam * W2, delta @ W2.T
+
+
+def _penalty_mistakes(got, expected, args, i):
+    A1, W2, b2, Y, lam = args
+    N = len(A1)
+    if matches(got, _penalty_grads(*args, sigma_prime=False)[i]):
+        return say(
+            tr(
+                f"the derivative of the output sigmoid is missing: the softmax's inputs are σ(z₂), not z₂ ({DOUBLE.en})",
+                f"缺少输出层 sigmoid 的导数：softmax 的输入是 σ(z₂)，而不是 z₂（{DOUBLE.zh}）",
+            ),
+            tr("exercise 6.2 gives ∂L/∂Z₂ of the cross-entropy part", "练习6.2给出了交叉熵部分的 ∂L/∂Z₂"),
+        )
+    if matches(got, _penalty_grads(*args, sigma_prime=False, probs="softmax_of_z")[i]):
+        return say(
+            tr(
+                f"that is the gradient of a network without the output sigmoid; this one applies the softmax to "
+                f"σ(z₂) ({DOUBLE.en})",
+                f"这是没有输出层 sigmoid 的网络的梯度；这个网络把 softmax 作用在 σ(z₂) 上（{DOUBLE.zh}）",
+            )
+        )
+    if i == 1:
+        return None
+    if not lam:
+        return None
+    if matches(got, _penalty_grads(*args, penalty=1.0)[0]):
+        return say(
+            tr(
+                f"the penalty's share is half what it should be: Keras's L2 is lam·ΣW², with no ½ (unlike "
+                f"tf.nn.l2_loss) ({PENALTY.en})",
+                f"惩罚项那一份只有应有的一半：Keras 的 L2 是 lam·ΣW²，没有 ½（与 tf.nn.l2_loss 不同）（{PENALTY.zh}）",
+            )
+        )
+    if matches(got, _penalty_grads(*args, penalty=0.0)[0]):
+        return say(
+            tr(
+                f"the penalty's derivative is missing: lam·ΣW² depends on W2 too ({PENALTY.en})",
+                f"缺少惩罚项的导数：lam·ΣW² 也依赖于 W2（{PENALTY.zh}）",
+            )
+        )
+    if matches(got, _penalty_grads(*args, penalty=2.0 / N)[0]):
+        return say(
+            tr(
+                f"the penalty's derivative is divided by N: the penalty is added once to the mean loss, not "
+                f"averaged over the batch ({PENALTY.en})",
+                f"惩罚项的导数被除以了 N：惩罚项是加在平均损失上的一项，不参与对批量取平均（{PENALTY.zh}）",
+            )
+        )
+    if N > 1 and matches(got, _penalty_grads(*args, ce_scale=1.0)[0]):
+        return say(
+            tr(
+                f"the cross-entropy's part is N times too large: the loss is the mean over the batch ({BATCH.en})",
+                f"交叉熵部分大了 N 倍：损失是对批量取的平均（{BATCH.zh}）",
+            )
+        )
+    return None
+
+
+@exercise(
+    id="tensorflow.output_layer_with_l2",
+    chapter=CHAPTER,
+    title=tr(
+        "The source's output layer with Keras's L2 penalty: ∂L/∂W2 and ∂L/∂A1 (derivation)",
+        "带 Keras L2 惩罚项的原文输出层：∂L/∂W2 与 ∂L/∂A1（推导）",
+    ),
+    signature="output_layer_grads(A1, W2, b2, Y, lam)",
+    outputs=("∂L/∂W2", "∂L/∂A1"),
+    cases=_penalty_cases,
+    diagnoses=(_penalty_mistakes,),
+    batch="A1",
+    section=PENALTY,
+    degenerate=lambda A1, W2, b2, Y, lam: A1.shape[0] == 1 or W2.shape[1] <= 2,
+)
+def output_layer_grads(A1, W2, b2, Y, lam):
+    S = 1 / (1 + np.exp(-(A1 @ W2 + b2)))  # the sigmoid outputs the source passes to the loss as "logits"
+    P = softmax(S)
+    delta = (P - Y) * S * (1 - S) / len(A1)  # ∂L/∂Z2 of the mean cross-entropy (exercise 6.2)
+    return A1.T @ delta + 2 * lam * W2, delta @ W2.T  # Keras's L2 adds lam·ΣW2², whose derivative is 2·lam·W2
