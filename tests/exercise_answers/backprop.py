@@ -97,6 +97,52 @@ def numerical_restore(f, W, eps):
     return grad
 
 
+def residual_loop(X, W, b, G):
+    N, d = X.shape
+    dX, dW, db = G.copy(), np.zeros((d, d)), np.zeros(d)  # the skip path hands G straight back
+    for k in range(N):
+        a = np.tanh(X[k] @ W + b)
+        delta = G[k] * (1 - a**2)
+        dX[k] += W @ delta  # Σ_j W_ij δ_j
+        dW += np.outer(X[k], delta)
+        db += delta
+    return dX, dW, db
+
+
+def residual(X, W, b, G, slope="tanh", skip=True, through=True, transpose=True):
+    A = np.tanh(X @ W + b)
+    factor = {"tanh": 1 - A**2, "none": 1.0, "A": A, "one_minus_A": 1 - A, "out": 1 - (X + A) ** 2}[slope]
+    D = G * factor
+    back = (D @ W.T if transpose else D @ W) if through else 0.0
+    return (G if skip else 0.0) + back, X.T @ D, D.sum(axis=0)
+
+
+def decay_grads(X, y, W1, b1, W2, b2, rho, slope="tanh", penalty=1.0, on_bias=False, per_batch=False, mean=True):
+    N, C = len(X), W2.shape[1]
+    A1 = np.tanh(X @ W1 + b1)
+    P = sm(A1 @ W2 + b2, axis=1)
+    d_out = (P - np.eye(C)[y]) / (N if mean else 1)
+    d_hid = (d_out @ W2.T) * {"tanh": 1 - A1**2, "sigmoid": A1 * (1 - A1), "none": 1.0}[slope]
+    k = penalty * rho / (N if per_batch else 1)
+    return (X.T @ d_hid + k * W1, d_hid.sum(0) + on_bias * k * b1, A1.T @ d_out + k * W2, d_out.sum(0) + on_bias * k * b2)
+
+
+def decay_loop(X, y, W1, b1, W2, b2, rho):
+    grads = [rho * W1, np.zeros_like(b1), rho * W2, np.zeros_like(b2)]  # the penalty's part, once
+    N = len(X)
+    for x, label in zip(X, y, strict=True):
+        a = np.tanh(x @ W1 + b1)
+        z = a @ W2 + b2
+        p = np.exp(z - z.max()) / np.exp(z - z.max()).sum()
+        d_out = p.copy()
+        d_out[label] -= 1.0
+        d_out /= N
+        d_hid = (W2 @ d_out) / np.cosh(x @ W1 + b1) ** 2
+        for g, add in zip(grads, (np.outer(x, d_hid), d_hid, np.outer(a, d_out), d_out), strict=True):
+            g += add
+    return grads
+
+
 CORRECT = {
     "backprop.output_delta": [
         lambda P, Y: P / len(P) - Y / len(P),
@@ -136,6 +182,13 @@ CORRECT = {
         lambda delta_out, W2, A: np.einsum("nc,hc->nh", delta_out, W2) / np.cosh(np.arctanh(A)) ** 2,
         lambda delta_out, W2, A: (delta_out @ W2.T) * (1 - A) * (1 + A),
     ],
+    "backprop.residual_backward": [
+        residual_loop,
+        lambda X, W, b, G: (lambda D: (G + np.einsum("nj,ij->ni", D, W), np.einsum("ni,nj->ij", X, D), D.sum(0)))(
+            G / np.cosh(X @ W + b) ** 2
+        ),
+    ],
+    "backprop.tanh_decay_gradients": [decay_loop, lambda *args: list(decay_grads(*args))],
 }
 
 MISTAKES = {
@@ -144,6 +197,8 @@ MISTAKES = {
         (lambda P, Y: P - Y, "batch size"),
         (lambda P, Y: (Y - P) / len(P), "times −1"),
         (lambda P, Y: (P - Y) * P * (1 - P) / len(P), "an extra factor P ⊙ (1 − P)"),
+        # a wrongly shaped label array (the class numbers, not one-hot rows): no cause claimed
+        (lambda P, Y: (P - Y.argmax(axis=1)[:, None]) / len(P), "wrong value"),
     ],
     "backprop.grad_W2": [
         (lambda H, d: d.T @ H, "that of W2ᵀ"),
@@ -199,9 +254,33 @@ MISTAKES = {
         (lambda d, W2, A: (d @ W2.T) * A, "not by its derivative"),
         (lambda d, W2, A: -(d @ W2.T) * (1 - A**2), "times −1"),
     ],
+    "backprop.residual_backward": [
+        (lambda X, W, b, G: residual(X, W, b, G, skip=False), "only the path through the layer"),
+        (lambda X, W, b, G: (G, *residual(X, W, b, G)[1:]), "only the skip path"),
+        (lambda X, W, b, G: residual(X, W, b, G, transpose=False), "W where Wᵀ belongs"),
+        (lambda X, W, b, G: residual(X, W, b, G, slope="none"), "the step through tanh"),
+        (lambda X, W, b, G: residual(X, W, b, G, slope="out"), "block's output"),
+        (lambda X, W, b, G: residual(X, W, b, G, slope="one_minus_A"), "the derivative of tanh is wrong"),
+        (lambda X, W, b, G: residual(X, W, b, G, slope="A"), "the derivative of tanh is wrong"),
+        (lambda X, W, b, G: (residual(X, W, b, G)[0], residual(X, W, b, G)[1].T, residual(X, W, b, G)[2]), "transpose of ∂L/∂W"),
+        (lambda X, W, b, G: (*residual(X, W, b, G)[:2], G * (1 - np.tanh(X @ W + b) ** 2)), "one row per example"),
+        (lambda X, W, b, G: (*residual(X, W, b, G)[:2], (G * (1 - np.tanh(X @ W + b) ** 2)).sum(1)), "wrong axis"),
+        (lambda X, W, b, G: tuple(-v for v in residual(X, W, b, G)), "times −1"),
+    ],
+    "backprop.tanh_decay_gradients": [
+        (lambda *a: decay_grads(*a, penalty=0.0), "weight-decay term is missing"),
+        (lambda *a: decay_grads(*a, on_bias=True), "the biases are not in the penalty"),
+        (lambda *a: decay_grads(*a, penalty=2.0), "twice too large"),
+        (lambda *a: decay_grads(*a, per_batch=True), "was divided by N"),
+        (lambda *a: decay_grads(*a, slope="sigmoid"), "the sigmoid's derivative"),
+        (lambda *a: decay_grads(*a, slope="none"), "the step through tanh"),
+        (lambda *a: decay_grads(*a, mean=False), "the data term is N times too large"),
+        (lambda *a: tuple(-g for g in decay_grads(*a)), "times −1"),
+    ],
 }
 
 HINTS = {
+    "backprop.residual_backward": [(lambda X, W, b, G: residual(X, W, b, G, skip=False), "identity term")],
     "backprop.hidden_delta": [(lambda d, W2, A1: d @ W2.T, "A1 ⊙ (1 − A1)")],
     "backprop.numerical_gradient": [(lambda f, W, eps: one_sided(f, W, eps), "both sides of each entry")],
     "backprop.grad_W2": [(lambda A1, d: d.T @ A1, "(features, N) times (N, units)")],

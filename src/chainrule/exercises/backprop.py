@@ -15,7 +15,10 @@ from ..models.manual_mlp import backward, forward, softmax_rows
 from .core import exercise, matches, say, softmax
 
 CHAPTER = "backprop"
-SHAPES = [(1, 4, 3, 2), (5, 6, 4, 3), (7, 3, 5, 4)]  # (N, n, h, C), batch sizes 1 and > 1
+# (N, n, h, C). No batch of one and no two-class case: with N = 1 a sum and a mean over the
+# batch coincide, and with one example or two classes many slips look alike (a wrongly shaped
+# label array, an unsummed δ), so a diagnosis from such a case would be a guess.
+SHAPES = [(2, 4, 3, 5), (5, 6, 4, 3), (7, 3, 5, 4)]
 BATCH = tr("chapter 4, “The batch form used in code”", "第4章“代码中使用的批量形式”")
 STEP1 = tr("chapter 4, “Step 1: the output layer”", "第4章“第1步：输出层”")
 STEP2 = tr("chapter 4, “Step 2: back into the hidden layer — a sum over paths”", "第4章“第2步：回到隐藏层——对路径求和”")
@@ -30,7 +33,7 @@ def _network(rng, N, n, h, C):
         "W2": rng.normal(size=(h, C)),
         "b2": rng.normal(size=C),
     }
-    y = rng.integers(0, C, size=N)
+    y = rng.permutation(np.arange(N) % C)  # never one class for the whole batch (nor all class 0)
     cache = forward(params, X, y)
     return X, params, y, cache
 
@@ -557,7 +560,7 @@ def _tanh_hidden_mistakes(got, expected, args, i):
     section=STEP2,
     batch="delta_out",
     chapter=CHAPTER,
-    title=tr("δ_hid when the hidden layer is tanh (derivation)", "隐藏层为 tanh 时的 δ_hid（推导）"),
+    title=tr("δ_hid when the hidden layer is tanh (warm-up)", "隐藏层为 tanh 时的 δ_hid（热身）"),
     signature="tanh_hidden_delta(delta_out, W2, A1)",
     outputs=("δ_hid",),
     cases=_tanh_hidden_cases,
@@ -565,3 +568,252 @@ def _tanh_hidden_mistakes(got, expected, args, i):
 )
 def tanh_hidden_delta(delta_out, W2, A1):
     return (delta_out @ W2.T) * (1 - A1**2)
+
+
+# --- 4.10 derivation: the backward pass of a residual block --------------------------------------
+
+
+RESIDUAL = tr(
+    f"{STEP2.en}, and chapter 2, “The multivariable chain rule: sum over paths”",
+    f"{STEP2.zh}，以及第2章“多元链式法则：对路径求和”",
+)
+
+
+def _residual_cases(rng):
+    # W is square (d × d), so W and Wᵀ, ∂L/∂W and its transpose, have the same shape: only the
+    # values tell them apart. N ≥ 3 and N ≠ d everywhere.
+    cases = []
+    for N, d in [(5, 3), (4, 6), (7, 4), (3, 5)]:
+        X = rng.normal(size=(N, d))
+        W = rng.normal(size=(d, d)) / np.sqrt(d)  # pre-activations of order 1: tanh not saturated
+        cases.append((X, W, rng.normal(size=d) * 0.5, rng.normal(size=(N, d))))
+    return cases
+
+
+def _residual(X, W, b, G, slope="tanh", skip=True, through=True, transpose=True):
+    """(∂L/∂X, ∂L/∂W, ∂L/∂b) for out = X + tanh(X W + b), and its typical mistakes."""
+    A = np.tanh(X @ W + b)
+    out = X + A
+    factor = {"tanh": 1 - A**2, "none": 1.0, "one_minus_A": 1 - A, "A": A, "out": 1 - out**2}[slope]
+    D = G * factor
+    back = (D @ W.T if transpose else D @ W) if through else 0.0
+    dX = (G if skip else 0.0) + back
+    return dX, X.T @ D, D.sum(axis=0)
+
+
+def _residual_mistakes(got, expected, args, i):
+    X, W, b, G = args
+    N, d = X.shape
+    if i == 0 and matches(got, _residual(X, W, b, G, skip=False)[0]):
+        return say(
+            tr(
+                "only the path through the layer: X also reaches the output directly, through the skip "
+                f"connection, and the two paths add; see {RESIDUAL.en}",
+                f"只有经过这一层的路径：X 还通过跳跃连接直接到达输出，两条路径的贡献相加；参见{RESIDUAL.zh}",
+            ),
+            tr("∂(X + F(X))/∂X has an identity term", "∂(X + F(X))/∂X 中有一个单位项"),
+        )
+    if i == 0 and matches(got, G):
+        return say(
+            tr(
+                f"only the skip path: X also reaches the output through the layer tanh(XW + b); see {RESIDUAL.en}",
+                f"只有跳跃连接这条路径：X 还经过 tanh(XW + b) 这一层到达输出；参见{RESIDUAL.zh}",
+            )
+        )
+    if i == 0 and matches(got, _residual(X, W, b, G, transpose=False)[0]):
+        return say(
+            tr(
+                "W where Wᵀ belongs: W is square, so the shape cannot tell, but ∂(XW)/∂X sends the "
+                f"gradient back through the transpose; see {BATCH.en}",
+                f"该用 Wᵀ 的地方用了 W：W 是方阵，所以形状看不出来，但 ∂(XW)/∂X 要经过转置把梯度送回去；参见{BATCH.zh}",
+            )
+        )
+    if i == 0 and matches(got, G + G * (1 - np.tanh(X @ W + b) ** 2)):
+        return say(
+            tr(
+                f"the path through the layer must also go back through the product with W, not only through tanh; see {STEP2.en}",
+                f"经过这一层的路径还必须经过与 W 的乘积往回走，而不只是经过 tanh；参见{STEP2.zh}",
+            )
+        )
+    if matches(got, _residual(X, W, b, G, slope="none")[i]):
+        return say(
+            tr(
+                f"the step through tanh (its derivative at XW + b) is missing; see {STEP2.en}",
+                f"缺少穿过 tanh 的那一步（它在 XW + b 处的导数）；参见{STEP2.zh}",
+            ),
+            tr("tanh′ written with the layer's output: chapter 5, “tanh”", "用这一层的输出表示的 tanh′：第5章“tanh”"),
+        )
+    if matches(got, _residual(X, W, b, G, slope="out")[i]):
+        return say(
+            tr(
+                "tanh′ is taken at the block's output X + tanh(XW + b); it belongs to the layer's own output "
+                "tanh(XW + b), before the skip is added; see chapter 5, “tanh”",
+                "tanh′ 用的是整个块的输出 X + tanh(XW + b)；它应当用这一层自己的输出 tanh(XW + b)，"
+                "即加上跳跃连接之前的值；参见第5章“tanh”",
+            )
+        )
+    if matches(got, _residual(X, W, b, G, slope="one_minus_A")[i]) or matches(got, _residual(X, W, b, G, slope="A")[i]):
+        return say(
+            tr(
+                "the derivative of tanh is wrong: written with the layer's output, it has that output squared; "
+                "see chapter 5, “tanh”",
+                "tanh 的导数不对：用这一层的输出表示时，其中含有该输出的平方；参见第5章“tanh”",
+            )
+        )
+    if i == 1 and matches(got, expected.T):
+        return say(
+            tr(
+                "that is the transpose of ∂L/∂W: W is square, so the shape cannot tell; check the order of the "
+                f"product (inputs transposed, times δ); see {BATCH.en}",
+                f"这是 ∂L/∂W 的转置：W 是方阵，所以形状看不出来；检查乘积的顺序（输入的转置乘以 δ）；参见{BATCH.zh}",
+            )
+        )
+    if i == 2 and got.shape == (N, d) and matches(got, G * (1 - np.tanh(X @ W + b) ** 2)):
+        return say(
+            tr(
+                f"one row per example: b was added to every row, so its gradient sums over the batch; see {BATCH.en}",
+                f"每个样本一行：b 被加到了每一行上，所以它的梯度要对批量求和；参见{BATCH.zh}",
+            )
+        )
+    if i == 2 and got.shape == (N,) and matches(got, (G * (1 - np.tanh(X @ W + b) ** 2)).sum(axis=1)):
+        return say(
+            tr(
+                f"summed over the wrong axis: b has one entry per unit ({d}), not per example ({N}); see {BATCH.en}",
+                f"沿错了轴求和：b 的每个元素对应一个单元（共 {d} 个），而不是一个样本（共 {N} 个）；参见{BATCH.zh}",
+            )
+        )
+    return None
+
+
+@exercise(
+    id="backprop.residual_backward",
+    section=RESIDUAL,
+    batch="X",
+    chapter=CHAPTER,
+    title=tr("The backward pass of a residual block (derivation)", "残差块的反向传播（推导）"),
+    signature="residual_backward(X, W, b, G)",
+    outputs=("∂L/∂X", "∂L/∂W", "∂L/∂b"),
+    cases=_residual_cases,
+    diagnoses=(_residual_mistakes,),
+)
+def residual_backward(X, W, b, G):
+    A = np.tanh(X @ W + b)
+    delta = G * (1 - A**2)  # ∂L/∂(XW + b)
+    return G + delta @ W.T, X.T @ delta, delta.sum(axis=0)
+
+
+# --- 4.11 derivation: a tanh network with weight decay, all four gradients --------------------------
+
+
+DECAY = tr("chapter 3, “The update rule, and why it goes downhill”", "第3章“更新规则，以及它为什么走向下坡”")
+
+
+def _decay_cases(rng):
+    # ρ > 0 in every case (with ρ = 0 every slip of the penalty is right); shapes from SHAPES
+    # (no batch of one, no two-class case), weights scaled so that tanh is not saturated.
+    cases = []
+    for (N, n, h, C), rho in zip(SHAPES + [(6, 5, 7, 4)], (0.1, 0.01, 0.5, 0.2), strict=True):
+        X = rng.normal(size=(N, n))
+        W1, b1 = rng.normal(size=(n, h)) / np.sqrt(n), rng.normal(size=h) * 0.5
+        W2, b2 = rng.normal(size=(h, C)) / np.sqrt(h), rng.normal(size=C) * 0.5
+        cases.append((X, rng.permutation(np.arange(N) % C), W1, b1, W2, b2, rho))
+    return cases
+
+
+def _tanh_decay(X, y, W1, b1, W2, b2, rho, slope="tanh", penalty=1.0, on_bias=False, per_batch=False, mean=True):
+    """The four gradients of mean CE + (ρ/2)(‖W1‖² + ‖W2‖²), and their typical mistakes."""
+    N, C = len(X), W2.shape[1]
+    A1 = np.tanh(X @ W1 + b1)
+    P = softmax(A1 @ W2 + b2, axis=1)
+    delta_out = (P - np.eye(C)[y]) / (N if mean else 1)
+    factor = {"tanh": 1 - A1**2, "sigmoid": A1 * (1 - A1), "none": 1.0}[slope]
+    delta_hid = (delta_out @ W2.T) * factor
+    k = penalty * rho / (N if per_batch else 1)
+    return (
+        X.T @ delta_hid + k * W1,
+        delta_hid.sum(axis=0) + (k * b1 if on_bias else 0.0),
+        A1.T @ delta_out + k * W2,
+        delta_out.sum(axis=0) + (k * b2 if on_bias else 0.0),
+    )
+
+
+def _tanh_decay_mistakes(got, expected, args, i):
+    X, y, W1, b1, W2, b2, rho = args
+
+    def is_(**variant):
+        return matches(got, _tanh_decay(X, y, W1, b1, W2, b2, rho, **variant)[i])
+
+    if i in (0, 2) and is_(penalty=0.0):
+        return say(
+            tr(
+                f"the weight-decay term is missing: the penalty depends on the weights too; see {DECAY.en} and exercise 3.5",
+                f"缺少权重衰减项：惩罚项也依赖于权重；参见{DECAY.zh}和练习3.5",
+            )
+        )
+    if i in (1, 3) and is_(on_bias=True):
+        return say(
+            tr(
+                "the biases are not in the penalty (ρ/2)(‖W1‖² + ‖W2‖²): their gradients have no decay term",
+                "偏置不在惩罚项 (ρ/2)(‖W1‖² + ‖W2‖²) 中：它们的梯度没有衰减项",
+            )
+        )
+    if i in (0, 2) and is_(penalty=2.0):
+        return say(
+            tr(
+                "the weight-decay term is twice too large: the ½ of the penalty cancels the 2 of the square",
+                "权重衰减项大了一倍：惩罚项中的 ½ 会抵消平方带来的 2",
+            )
+        )
+    if i in (0, 2) and is_(per_batch=True):
+        return say(
+            tr(
+                "the weight-decay term was divided by N: the penalty is added once to the mean loss, "
+                "it is not averaged over the examples",
+                "权重衰减项被除以了 N：惩罚项是加在平均损失上的一项，并不对样本取平均",
+            )
+        )
+    if i in (0, 1) and is_(slope="sigmoid"):
+        return say(
+            tr(
+                "that is the sigmoid's derivative σ(1 − σ) applied to A1; this hidden layer is tanh; see chapter 5, “tanh”",
+                "这是把 sigmoid 的导数 σ(1 − σ) 用在了 A1 上；这个隐藏层是 tanh；参见第5章“tanh”",
+            )
+        )
+    if i in (0, 1) and is_(slope="none"):
+        return say(
+            tr(
+                f"the step through tanh (its derivative at Z1) is missing from δ_hid; see {STEP2.en}",
+                f"δ_hid 中缺少穿过 tanh 的那一步（它在 Z1 处的导数）；参见{STEP2.zh}",
+            )
+        )
+    if is_(mean=False):
+        return say(
+            tr(
+                f"the data term is N times too large: the cross-entropy is the mean over the batch; see {BATCH.en}",
+                f"数据项大了 N 倍：交叉熵是对批量取的平均；参见{BATCH.zh}",
+            ),
+            tr("the 1/N enters once, in δ_out, and not in the penalty", "1/N 只在 δ_out 中出现一次，不进入惩罚项"),
+        )
+    return None
+
+
+@exercise(
+    id="backprop.tanh_decay_gradients",
+    section=BATCH,
+    batch="X",
+    chapter=CHAPTER,
+    title=tr(
+        "All four gradients of a tanh network with weight decay (derivation)",
+        "带权重衰减的 tanh 网络的全部四个梯度（推导）",
+    ),
+    signature="tanh_decay_grads(X, y, W1, b1, W2, b2, rho)",
+    outputs=("∂L/∂W1", "∂L/∂b1", "∂L/∂W2", "∂L/∂b2"),
+    cases=_decay_cases,
+    diagnoses=(_tanh_decay_mistakes,),
+)
+def tanh_decay_grads(X, y, W1, b1, W2, b2, rho):
+    A1 = np.tanh(X @ W1 + b1)
+    P = softmax_rows(A1 @ W2 + b2)
+    delta_out = (P - np.eye(W2.shape[1])[y]) / len(X)
+    delta_hid = (delta_out @ W2.T) * (1 - A1**2)
+    return X.T @ delta_hid + rho * W1, delta_hid.sum(axis=0), A1.T @ delta_out + rho * W2, delta_out.sum(axis=0)
