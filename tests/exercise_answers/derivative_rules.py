@@ -136,6 +136,7 @@ MISTAKES = {
             ),
             "that is log-softmax",
         ),
+        (lambda Z: np.exp(Z) / np.exp(Z).sum(axis=1, keepdims=True), "it overflows"),
     ],
     "derivative_rules.normalize_backward": [
         (lambda Z, g: g / Z.sum(axis=1, keepdims=True), "only the path through the numerator"),

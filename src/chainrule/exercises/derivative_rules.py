@@ -67,7 +67,7 @@ def mul_backward(a, b, g):
 
 
 def _linear_cases(rng):
-    return [(rng.normal(size=n), rng.normal(size=n), rng.normal(), rng.normal()) for n in (1, 3, 5, 2)]
+    return [(rng.normal(size=n), rng.normal(size=n), rng.normal(), rng.normal()) for n in (3, 1, 5, 2)]
 
 
 def _linear_mistakes(got, expected, args, i):
@@ -119,7 +119,7 @@ def linear_square_grads(w, x, b, y):
 
 
 def _paths_cases(rng):
-    return [(rng.uniform(-3, 3, size=s),) for s in [(1,), (4,), (2, 3)]]
+    return [(rng.uniform(-3, 3, size=s),) for s in [(4,), (1,), (2, 3)]]
 
 
 def _paths_mistakes(got, expected, args, i):
@@ -322,9 +322,25 @@ def _lse_cases(rng):
     ]
 
 
+LSE_TRICK = tr("chapter 5, “Numerical stability: the log-sum-exp trick”", "第5章“数值稳定性：LogSumExp技巧”")
+
+
 def _lse_mistakes(got, expected, args, i):
     (Z,) = args
-    with np.errstate(over="ignore", invalid="ignore"):
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        naive = np.exp(Z) / np.exp(Z).sum(axis=1, keepdims=True)
+        finite = np.isfinite(got)
+        if not finite.all() and np.array_equal(finite, np.isfinite(naive)) and np.allclose(got[finite], naive[finite]):
+            return say(
+                tr(
+                    "it overflows: with logits in the hundreds e^z is inf (or 0), and inf/inf or 0/0 is NaN; "
+                    "the gradient does not change when the same number is subtracted from a whole row; "
+                    f"see {LSE_TRICK.en}",
+                    "发生了溢出：logits 达到几百时 e^z 为 inf（或 0），而 inf/inf 或 0/0 得到 NaN；"
+                    f"给一整行减去同一个数，梯度不变；参见{LSE_TRICK.zh}",
+                ),
+                tr("subtract each row's maximum before exponentiating", "取指数之前先减去每一行的最大值"),
+            )
         safe = np.all(Z < 700)  # recompute the unshifted mistakes only where exp cannot overflow
         if safe and matches(got, np.exp(Z)):
             return say(
@@ -374,6 +390,7 @@ def _lse_mistakes(got, expected, args, i):
     cases=_lse_cases,
     diagnoses=(_lse_mistakes,),
     section=tr(f"{RULES.en} (chain rule)", f"{RULES.zh}（链式法则）"),
+    degenerate=lambda Z: Z.shape[0] == 1,  # one row: a sum over the wrong axis gives the same shape as the right one
 )
 def lse_grad(Z):
     e = np.exp(Z - Z.max(axis=1, keepdims=True))
