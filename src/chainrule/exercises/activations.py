@@ -290,9 +290,10 @@ def _weighted_bce_cases(rng):
     for N, w, soft in [(2, 3.0, False), (5, 0.5, False), (8, 2.0, True), (4, 1.0, False)]:
         z = rng.normal(size=N) * 3
         y = rng.uniform(0, 1, size=N) if soft else rng.integers(0, 2, size=N).astype(float)
-        if N == 2:
-            y = np.array([1.0, 0.0])  # one positive, one negative example
-        cases.append((z, y, w))  # soft targets in [0, 1] in one case: the result holds there too
+        # soft targets in [0, 1] in one case: the result holds there too. A positive and a negative
+        # example in every case: with one class only, a weight on the wrong term looks like no weight.
+        y[:2] = [1.0, 0.0]
+        cases.append((z, y, w))
     return cases
 
 
@@ -364,7 +365,8 @@ def _weighted_bce_mistakes(got, expected, args, i):
     outputs=("∂L/∂z",),
     cases=_weighted_bce_cases,
     diagnoses=(_weighted_bce_mistakes,),
-    degenerate=lambda z, y, w: len(z) <= 2,  # with N = 2, "times 2" and "times N" are one mistake
+    # with N = 2, "times 2" and "times N" are one mistake; with one class, so are several weightings
+    degenerate=lambda z, y, w: len(z) <= 2 or bool(np.all(y == y[0])),
 )
 def weighted_bce_grad(z, y, w):
     s = stable_sigmoid(z)
@@ -453,6 +455,7 @@ def _stable_bce_cases(rng):
         z = rng.normal(size=N) * scale
         y = rng.uniform(0, 1, size=N) if soft else rng.integers(0, 2, size=N).astype(float)
         y[:2] = [0.0, 1.0]  # both targets present
+        z[-2:] = np.abs(z[-2:]) * [1, -1] + [0.1, -0.1]  # moderate logits of both signs
         if large:
             z[: len(large)] = np.array(large) * rng.uniform(0.95, 1.1, size=len(large))
             if not soft:  # confidently wrong: the loss there is about |z|, not about 0
@@ -472,8 +475,8 @@ def _right_only_where_moderate(got, expected, z):
     """Right where |z| is moderate, wrong (or inf/NaN) somewhere |z| is large: a numerical loss,
     not an algebraic one (an algebraic slip is wrong at moderate z too)."""
     moderate, large = np.abs(z) <= MODERATE, np.abs(z) > MODERATE
-    if got.shape != expected.shape or moderate.sum() < 2 or not large.any():
-        return False
+    if got.shape != expected.shape or not (moderate & (z > 0)).any() or not (moderate & (z < 0)).any() or not large.any():
+        return False  # right at moderate logits of both signs, or nothing is shown
     if not np.allclose(got[moderate], expected[moderate], rtol=1e-6, atol=1e-9):
         return False
     return not np.allclose(got[large], expected[large], rtol=1e-6, atol=1e-9)
@@ -483,30 +486,6 @@ def _stable_bce_mistakes(got, expected, args, i):
     z, y = args
     N = len(z)
     s = stable_sigmoid(z)
-    if _right_only_where_moderate(got, expected, z):
-        if i == 0:
-            return say(
-                tr(
-                    f"right where |z| is moderate, but wrong (or inf/NaN) where |z| is large: there σ(z) or 1 − σ(z) "
-                    f"is rounded (or clipped) to 0 or 1 before its logarithm is taken, or an exponential overflows; "
-                    f"see {STABLE_BCE.en} and {LSE.en}",
-                    f"在 |z| 不大的地方是对的，在 |z| 很大的地方却错了（或是 inf/NaN）：那里 σ(z) 或 1 − σ(z) 在取对数之前"
-                    f"就被舍入（或截断）成了 0 或 1，或者某个指数溢出了；参见{STABLE_BCE.zh}和{LSE.zh}",
-                ),
-                tr(
-                    "write log σ(z) and log(1 − σ(z)) in terms of z first, then arrange every exponential to have an "
-                    "exponent ≤ 0",
-                    "先把 log σ(z) 和 log(1 − σ(z)) 写成 z 的式子，再让每个指数函数的指数都 ≤ 0",
-                ),
-            )
-        return say(
-            tr(
-                f"right where |z| is moderate, but wrong (or inf/NaN) where |z| is large: the way σ(z) is computed "
-                f"there overflows or clips it; see {STABLE_BCE.en}",
-                f"在 |z| 不大的地方是对的，在 |z| 很大的地方却错了（或是 inf/NaN）："
-                f"σ(z) 的算法在那里溢出了或被截断了；参见{STABLE_BCE.zh}",
-            )
-        )
     if i == 0:
         if got.shape == () and (matches(got, expected.mean()) or matches(got, expected.sum())):
             return say(
@@ -539,8 +518,32 @@ def _stable_bce_mistakes(got, expected, args, i):
                     f"与 y 有关的那一项符号错了：对照检查 log σ(z) 与 log(1 − σ(z))；参见{STABLE_BCE.zh}",
                 )
             )
-        return None
-    if np.allclose(s * (1 - s), 0):
+    # only after the algebraic slips, each of which is wrong at moderate logits too
+    if _right_only_where_moderate(got, expected, z):
+        if i == 0:
+            return say(
+                tr(
+                    f"right where |z| is moderate, but wrong (or inf/NaN) where |z| is large: there σ(z) or 1 − σ(z) "
+                    f"is rounded (or clipped) to 0 or 1 before its logarithm is taken, or an exponential overflows; "
+                    f"see {STABLE_BCE.en} and {LSE.en}",
+                    f"在 |z| 不大的地方是对的，在 |z| 很大的地方却错了（或是 inf/NaN）：那里 σ(z) 或 1 − σ(z) 在取对数之前"
+                    f"就被舍入（或截断）成了 0 或 1，或者某个指数溢出了；参见{STABLE_BCE.zh}和{LSE.zh}",
+                ),
+                tr(
+                    "write log σ(z) and log(1 − σ(z)) in terms of z first, then arrange every exponential to have an "
+                    "exponent ≤ 0",
+                    "先把 log σ(z) 和 log(1 − σ(z)) 写成 z 的式子，再让每个指数函数的指数都 ≤ 0",
+                ),
+            )
+        return say(
+            tr(
+                f"right where |z| is moderate, but wrong (or inf/NaN) where |z| is large: the way σ(z) is computed "
+                f"there overflows or clips it; see {STABLE_BCE.en}",
+                f"在 |z| 不大的地方是对的，在 |z| 很大的地方却错了（或是 inf/NaN）："
+                f"σ(z) 的算法在那里溢出了或被截断了；参见{STABLE_BCE.zh}",
+            )
+        )
+    if i == 0 or np.allclose(s * (1 - s), 0):
         return None
     if matches(got, expected * s * (1 - s)):
         return say(
