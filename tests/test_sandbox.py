@@ -426,3 +426,17 @@ def test_the_locked_package_keeps_no_reference_body(tmp_path):
         assert not leaked, (ex.id, leaked)
     compiled = b"".join(p.read_bytes() for p in (tmp_path / "chainrule" / "exercises").rglob("*.pyc"))
     assert compiled and PRODUCT_RULE_LINE.encode() not in compiled
+
+
+def test_honest_chapters_get_the_same_grades_with_and_without_the_sandbox(tmp_path):
+    """Three more chapters solved (chapter 5 imports TensorFlow in the sandbox): full marks both ways."""
+    paths = []
+    for name in ("01_neurons", "03_gradient_descent", "05_activations"):
+        paths.append(tmp_path / f"{name}.ipynb")
+        nbformat.write(solved(CHAPTER.with_name(f"{name}.ipynb")), paths[-1])
+    boxed = grade(paths, tmp_path / "boxed.csv", progress=False, jobs=2, seed=0)
+    bare = grade(paths, tmp_path / "bare.csv", progress=False, jobs=2, seed=0, sandbox=False)
+    for b, n in zip(boxed, bare, strict=True):
+        assert b.status == n.status == "graded", (b.path.name, b.reason, n.reason)
+        assert b.total == n.total == len(b.exercise_ids) > 0, (b.path.name, b.total, n.total)
+        assert {i: r.score for i, r in b.results.items()} == {i: r.score for i, r in n.results.items()}
