@@ -79,6 +79,11 @@ def beta_weights(betas, correct=True, own=False, swapped=False, divisor=None):
     return w / w.sum() if correct else w
 
 
+def normalised(weights):
+    weights = np.array(weights)
+    return weights / weights.sum()
+
+
 def attention_autograd_free(q, K, V, g):
     """Row by row: ∂L/∂q = Σᵢ ∂L/∂sᵢ · kᵢ/√d with ∂L/∂sᵢ = aᵢ (vᵢ·g − Σⱼ aⱼ vⱼ·g)."""
     d = len(q)
@@ -133,6 +138,8 @@ MISTAKES = {
         (lambda b: beta_weights(b, divisor=1 - b[-1] ** len(b)), "the divisor is the constant-β one"),
         (lambda b: beta_weights(b, own=True), "the β of its own step"),
         (lambda b: beta_weights(b, swapped=True), "β and 1 − β are swapped"),
+        (lambda b: normalised([(1 - b[s]) * np.prod(b[:s]) for s in range(len(b))]), "steps before it"),
+        (lambda b: normalised([np.prod(b[s + 1 :]) for s in range(len(b))]), "enters the average at its own step"),
     ],
     "outlook.attention_query_grad": [
         (lambda q, K, V, g: attention(q, K, V, g, scale=1.0), "factor 1/√d is missing"),
@@ -142,6 +149,7 @@ MISTAKES = {
         (lambda q, K, V, g: attention(q, K, V, g, jac="no_a"), "a factor aᵢ is missing"),
         (lambda q, K, V, g: -attention(q, K, V, g), "times −1"),
         (lambda q, K, V, g: attention(q, K, V, g, keys=False), "the last step uses the values V"),
+        (lambda q, K, V, g: K.T @ ((lambda a, u: a * (u - a @ u))(sm(K @ q), V @ g)) / np.sqrt(len(q)), "without its 1/√d"),
     ],
     "outlook.adam_step": [
         (lambda w, g, m, v, t, lr: adam(w, g, m, v, t, lr, correct=False), "bias correction is missing"),

@@ -332,6 +332,24 @@ def _beta_mistakes(got, expected, args, i):
                 f"之后只有后面各步的 β 使它缩小（{CHANGING_BETA.zh}）",
             )
         )
+    t_range = range(t)
+    earlier = np.array([(1 - betas[s]) * np.prod(betas[:s]) for s in t_range])
+    if matches(got, earlier / earlier.sum()):
+        return say(
+            tr(
+                f"each gradient is shrunk by the β of the steps before it; it is the steps after it that shrink it "
+                f"({CHANGING_BETA.en})",
+                f"每个梯度被它之前各步的 β 缩小了；实际上使它缩小的是它之后的各步（{CHANGING_BETA.zh}）",
+            )
+        )
+    no_entry = np.array([np.prod(betas[s + 1 :]) for s in t_range])
+    if matches(got, no_entry / no_entry.sum()):
+        return say(
+            tr(
+                f"the factor with which gₛ enters the average at its own step is missing ({CHANGING_BETA.en}; {ADAM.en})",
+                f"缺少 gₛ 在它自己那一步进入平均时所乘的因子（{CHANGING_BETA.zh}；{ADAM.zh}）",
+            )
+        )
     if matches(got, _ema_weights(betas, swapped=True)):
         return say(
             tr(
@@ -374,10 +392,10 @@ def _attention_cases(rng):
     return cases
 
 
-def _attention_grad(q, K, V, g, scale=None, jacobian="full", keys=True):
+def _attention_grad(q, K, V, g, scale=None, jacobian="full", keys=True, scaled_scores=True):
     d = len(q)
     scale = np.sqrt(d) if scale is None else scale
-    a = softmax(K @ q / np.sqrt(d))
+    a = softmax(K @ q / np.sqrt(d)) if scaled_scores else softmax(K @ q)
     u = V @ g  # ∂L/∂a
     ds = {"full": a * (u - a @ u), "none": u, "diagonal": a * (1 - a) * u, "no_a": u - a @ u}[jacobian]
     return (K if keys else V).T @ ds / scale
@@ -420,6 +438,13 @@ def _attention_mistakes(got, expected, args, i):
             tr(
                 f"a factor aᵢ is missing from the softmax's backward pass ({JACOBIAN.en})",
                 f"softmax 的反向传播中少了因子 aᵢ（{JACOBIAN.zh}）",
+            )
+        )
+    if matches(got, _attention_grad(*args, scaled_scores=False)):
+        return say(
+            tr(
+                f"the weights a are computed from Kq without its 1/√d: the softmax takes the scaled scores s ({ATTENTION.en})",
+                f"权重 a 是由没有除以 √d 的 Kq 算出的：softmax 的输入是缩放后的分数 s（{ATTENTION.zh}）",
             )
         )
     if V.shape[1] == K.shape[1] and matches(got, _attention_grad(*args, keys=False)):
