@@ -40,6 +40,7 @@ BINARY = {
     "mul": (lambda a, b: a * b, {}),
     "div": (lambda a, b: a / b, {"b": dict(low=0.5, high=3.0)}),
     "power": (lambda a, b: a**b, {"a": dict(low=0.5, high=2.0), "b": dict(low=-2.0, high=2.0)}),
+    "logaddexp": (cr.logaddexp, {}),
 }
 
 
@@ -64,6 +65,12 @@ UNARY = {
     "pow_const": (lambda a: a**3, {}),
     "pow_fractional": (lambda a: a**0.5, dict(low=0.2, high=4.0)),
     "transpose": (lambda a: a.T, {}),
+    "sin": (cr.sin, {}),
+    "cos": (cr.cos, {}),
+    "sqrt": (cr.sqrt, dict(low=0.2, high=4.0)),
+    "log1p": (cr.log1p, dict(low=-0.5, high=3.0)),
+    "expm1": (cr.expm1, {}),
+    "abs": (cr.abs, dict(away_from_zero=1e-3)),
 }
 
 
