@@ -15,10 +15,11 @@ from ..models.manual_mlp import backward, forward, softmax_rows
 from .core import exercise, matches, say, softmax
 
 CHAPTER = "backprop"
-# (N, n, h, C). No batch of one and no two-class case: with N = 1 a sum and a mean over the
-# batch coincide, and with one example or two classes many slips look alike (a wrongly shaped
-# label array, an unsummed δ), so a diagnosis from such a case would be a guess.
-SHAPES = [(2, 4, 3, 5), (5, 6, 4, 3), (7, 3, 5, 4)]
+# (N, n, h, C). No batch of one or two and no two-class case: with N = 1 a sum and a mean over
+# the batch coincide, with N = 2 "times N" is "times 2", and with one example or two classes
+# many slips look alike (a wrongly shaped label array, an unsummed δ), so a diagnosis from
+# such a case would be a guess.
+SHAPES = [(3, 4, 6, 5), (5, 6, 4, 3), (7, 3, 5, 4)]
 BATCH = tr("chapter 4, “The batch form used in code”", "第4章“代码中使用的批量形式”")
 STEP1 = tr("chapter 4, “Step 1: the output layer”", "第4章“第1步：输出层”")
 STEP2 = tr("chapter 4, “Step 2: back into the hidden layer — a sum over paths”", "第4章“第2步：回到隐藏层——对路径求和”")
@@ -689,7 +690,6 @@ def _residual_mistakes(got, expected, args, i):
 @exercise(
     id="backprop.residual_backward",
     section=RESIDUAL,
-    batch="X",
     chapter=CHAPTER,
     title=tr("The backward pass of a residual block (derivation)", "残差块的反向传播（推导）"),
     signature="residual_backward(X, W, b, G)",

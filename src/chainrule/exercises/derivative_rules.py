@@ -246,7 +246,8 @@ def central_difference(f, x, eps):
 def _bias_cases(rng):
     # (3, 3): square, so a sum over the wrong axis has the right shape. No batch of one: there
     # an unsummed g and a sum with keepdims=True are the same array, and no diagnosis could tell.
-    return [(rng.normal(size=(N, m)), rng.normal(size=m), rng.normal(size=(N, m))) for N, m in [(2, 3), (4, 3), (5, 2), (3, 3)]]
+    # No batch of two either: there "the mean over the batch" is any factor ½.
+    return [(rng.normal(size=(N, m)), rng.normal(size=m), rng.normal(size=(N, m))) for N, m in [(6, 3), (4, 3), (5, 2), (3, 3)]]
 
 
 def _bias_mistakes(got, expected, args, i):
@@ -310,13 +311,12 @@ def add_bias_backward(z, b, g):
 
 
 def _lse_cases(rng):
-    # (1, 4): one row; (3, 3): square, so softmax over the wrong axis has the right shape;
-    # (2, 5) with logits in the hundreds: e^z overflows unless the row's maximum is subtracted.
-    # The single row comes last: it claims nothing the other cases do not (there softmax over
-    # axis 0 is all ones, which no other slip produces, but a first case should not be degenerate).
+    # (3, 3): square, so softmax over the wrong axis has the right shape; no two-class row;
+    # (2, 5) with logits in the hundreds: e^z overflows unless the row's maximum is subtracted;
+    # (1, 4): one row, last and declared degenerate (facts only, no cause claimed from it).
     return [
         (rng.normal(size=(3, 3)) * 2,),
-        (rng.normal(size=(4, 2)),),
+        (rng.normal(size=(4, 6)),),
         (rng.normal(size=(2, 5)) * 3 + np.array([[800.0], [-750.0]]),),
         (rng.normal(size=(1, 4)),),
     ]

@@ -69,9 +69,9 @@ def neuron(x, w, b):
 
 def _forward_cases(rng):
     cases = []
-    # No batch of one and no two-class case: there a softmax over the wrong axis, or over the
-    # whole array, could coincide with other slips and a diagnosis would be a guess.
-    for n_batch, n, h, C in [(2, 4, 3, 5), (5, 6, 4, 3), (3, 2, 5, 4)]:
+    # No batch of one or two and no two-class case: there a softmax over the wrong axis, or over
+    # the whole array, or a factor 2 could coincide with other slips and a diagnosis would be a guess.
+    for n_batch, n, h, C in [(3, 4, 6, 5), (5, 6, 4, 3), (4, 2, 5, 3)]:
         cases.append(
             (
                 rng.normal(size=(n_batch, n)),
@@ -147,8 +147,9 @@ def forward(X, W1, b1, W2, b2):
 
 def _ce_cases(rng):
     cases = []
-    # N ≥ 2 in every case: with one example, the sum and the mean over the batch coincide.
-    for N, C in [(2, 4), (4, 3), (6, 10)]:
+    # N ≥ 3 in every case: with one example the sum and the mean over the batch coincide, and
+    # with two "the sum over the batch" is any factor 2.
+    for N, C in [(3, 4), (4, 3), (6, 10)]:
         cases.append((softmax(rng.normal(size=(N, C)) * 2, axis=1), rng.integers(0, C, size=N)))
     return cases
 
