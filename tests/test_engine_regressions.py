@@ -120,6 +120,17 @@ def test_hessian_by_forward_over_forward():
     np.testing.assert_allclose(h, cr.hessian(f, x), rtol=1e-14)
 
 
+def test_hvp_and_hessian_compose_too():
+    def f(t):
+        return (t**3).sum() / 6  # H = diag(x), ∂H_ij/∂x_k = δ_ij δ_jk
+
+    x, v = np.array([0.5, -1.0, 2.0]), np.array([1.0, 2.0, -1.0])
+    third = cr.jacobian(lambda t: cr.hessian(f, t), x)  # (9, 3): a Jacobian of the Hessian
+    np.testing.assert_allclose(third.reshape(3, 3, 3), np.einsum("ij,jk->ijk", np.eye(3), np.eye(3)), atol=1e-14)
+    np.testing.assert_allclose(cr.grad(lambda t: (cr.hvp(f, t, v) * t).sum())(x).data, 2 * x * v)  # ∇ Σ xᵢ² vᵢ
+    assert isinstance(cr.hvp(f, x, v), np.ndarray) and isinstance(cr.hessian(f, x), np.ndarray)  # arrays at top level
+
+
 def test_nested_derivatives_do_not_confuse_their_variables():
     # d/dx [x · d/dy (x + y)] = d/dx x = 1 (Siskind & Pearlmutter's perturbation confusion).
     assert cr.grad(lambda x: x * cr.grad(lambda y: x + y)(x))(1.0).item() == 1.0
