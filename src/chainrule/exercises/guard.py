@@ -196,9 +196,11 @@ def _untimed_import(original):
             or time.monotonic() >= _state["deadline"]
         ):
             return original(name, globals, locals, fromlist, level)
-        _state["importing"] += 1
         start = time.monotonic()
         signal.setitimer(signal.ITIMER_REAL, IMPORT_LIMIT_S, RETRY_S)
+        _state["importing"] += 1
+        if _state["expired"]:  # the limit was reached just now, before the import began: keep it
+            signal.setitimer(signal.ITIMER_REAL, RETRY_S, RETRY_S)
         try:
             return original(name, globals, locals, fromlist, level)
         finally:
