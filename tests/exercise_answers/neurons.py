@@ -123,6 +123,7 @@ MISTAKES = {
     "neurons.cross_entropy_gradient": [
         (lambda P, y: -1 / (len(y) * P[np.arange(len(y)), y]), "one number per example"),
         (lambda P, y: -1 / (len(y) * P), "only the true class"),
+        (lambda P, y: -1 / (P.size * P), "only the true class"),  # the gradient of −log P averaged over every entry
         (lambda P, y: (P - one_hot(P, y)) / len(y), "with respect to the logits"),
         (lambda P, y: -one_hot(P, y) * np.log(P) / len(y), "the logarithm is not differentiated"),
         (lambda P, y: -one_hot(P, y) / len(y), "derivative of the logarithm is wrong"),
