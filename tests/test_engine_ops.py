@@ -120,6 +120,21 @@ def test_methods_numpy_has():
     assert x.grad.dtype == np.float32 and list(x.grad) == [2.0, 4.0]
 
 
+def test_clip_with_array_bounds_and_concatenate_flattened():
+    t = Tensor([0.5, 2.0])
+    out = cr.clip(t, np.array([[0.0], [1.0]]), 1.5)  # the bounds broadcast t to (2, 2), as in numpy
+    np.testing.assert_array_equal(out.data, np.clip(t.data, np.array([[0.0], [1.0]]), 1.5))
+    out.sum().backward()
+    np.testing.assert_array_equal(t.grad, [1.0, 0.0])  # 0.5 inside [0, 1.5], outside [1, 1.5]
+    flat = cr.concatenate([Tensor(np.ones((2, 2))), t], axis=None)
+    assert flat.shape == (6,) and np.array_equal(flat.data, np.concatenate([np.ones((2, 2)), t.data], axis=None))
+
+
+def test_numpy_functions_that_are_not_engine_operations_name_themselves():
+    with pytest.raises(InputError, match=r"^np\.linalg\.norm is not an operation of the engine.*t\.data"):
+        np.linalg.norm(Tensor([3.0, 4.0]))
+
+
 def test_bad_calls_are_refused_clearly():
     with pytest.raises(ShapeError, match=r"concatenate: .*\(2,\), \(2, 2\)"):
         cr.concatenate([Tensor([1.0, 2.0]), Tensor(np.ones((2, 2)))])

@@ -160,8 +160,12 @@ def std(a, axis=None, ddof=0, keepdims=False):
 
 
 def concatenate(arrays, axis=0):
-    """Join Tensors (or arrays) along an existing axis, as np.concatenate."""
-    return apply(rules.concatenate, *_sequence(arrays, "concatenate"), axis=axis)
+    """Join Tensors (or arrays) along an existing axis, as np.concatenate (axis=None:
+    flattened first)."""
+    items = _sequence(arrays, "concatenate")
+    if axis is None:
+        items, axis = [_tensor(x, "concatenate").ravel() for x in items], 0
+    return apply(rules.concatenate, *items, axis=axis)
 
 
 def stack(arrays, axis=0):

@@ -102,13 +102,19 @@ READ_ONLY = {
 }  # fmt: skip
 
 
+def _name(func):
+    """np.cumsum, np.linalg.norm: the name as a reader wrote it."""
+    return f"{func.__module__.replace('numpy', 'np', 1)}.{func.__name__}"
+
+
 def function_on_tensors(func, args, kwargs):
     if func in FUNCTIONS:
         return FUNCTIONS[func](*args, **kwargs)
     if func in READ_ONLY:
         return func(*_values(args), **{k: v.data if isinstance(v, Tensor) else v for k, v in kwargs.items()})
+    name = _name(func)
     raise InputError(
-        f"np.{func.__name__} is not an operation of the engine: use the engine's functions "
+        f"{name} is not an operation of the engine: use the engine's functions "
         f"(cr.stack, cr.concatenate, cr.where, t.reshape, ...; rules listed by cr.rules.table()), "
-        f"or np.{func.__name__} on t.data for the values without a gradient"
+        f"or {name} on t.data for the values without a gradient"
     )

@@ -767,9 +767,9 @@ def clip_inside(a, a_min, a_max):
     a = value(a)
     inside = np.ones(a.shape, dtype=bool)
     if a_min is not None:
-        inside &= a > a_min
+        inside = inside & (a > a_min)  # not in place: array bounds may broadcast a
     if a_max is not None:
-        inside &= a < a_max
+        inside = inside & (a < a_max)
     return same_dtype(inside, a)
 
 
