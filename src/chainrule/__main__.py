@@ -1,4 +1,5 @@
-"""Command line: ``python -m chainrule release BOOK OUT`` and ``python -m chainrule grade ...``."""
+"""Command line: ``python -m chainrule release BOOK OUT``, ``python -m chainrule grade ...`` and
+``python -m chainrule gradescope CHAPTER.ipynb --out autograder.zip``."""
 
 import argparse
 import sys
@@ -11,6 +12,11 @@ def main(argv=None):
     rel = commands.add_parser("release", help="write the notebooks without solutions and outputs")
     rel.add_argument("book", help="folder with the chapter notebooks (book/)")
     rel.add_argument("out", help="folder to write the student notebooks to")
+
+    gs = commands.add_parser("gradescope", help="write a Gradescope autograder (zip) for one chapter")
+    gs.add_argument("chapter", help="the chapter notebook, e.g. book/02_derivative_rules.ipynb")
+    gs.add_argument("--out", default="autograder.zip", help="the zip to write (default autograder.zip)")
+    gs.add_argument("--points", type=float, help="points per exercise (default 1)")
 
     gr = commands.add_parser("grade", help="execute and grade submitted notebooks")
     gr.add_argument("submissions", nargs="+", help="the students' .ipynb files")
@@ -43,6 +49,15 @@ def main(argv=None):
 
         for path in release(args.book, args.out):
             print(f"wrote {path}")
+        return 0
+
+    if args.command == "gradescope":
+        from .instructor.gradescope import build_zip
+
+        ids = build_zip(args.chapter, args.out, points=args.points)
+        print(f"wrote {args.out}: a Gradescope autograder for {len(ids)} exercises of {args.chapter}")
+        print("Upload it as the assignment's autograder (Configure Autograder → Zip file upload); set the "
+              "assignment's points to the sum of the exercises' points.")
         return 0
 
     if args.canvas and not args.roster:

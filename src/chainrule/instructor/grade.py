@@ -16,6 +16,7 @@ exercise ("uses the book's reference solution"). The grader only ever reads a su
 """
 
 import base64
+import contextlib
 import copy
 import csv
 import json
@@ -33,7 +34,7 @@ from jupyter_core.utils import run_sync
 
 from ..exercises.core import EXERCISES, evaluate
 from ..exercises.remote import MARK, decode
-from ..language import pick
+from ..language import get_language, pick, set_language
 from .report import class_summary, write_html
 from .sandbox import Limits, Sandbox, SandboxUnavailable  # noqa: F401  (grade raises it)
 
@@ -64,6 +65,7 @@ class GradedSubmission:
     results: dict = field(default_factory=dict)  # exercise id -> CheckResult
     notes: list = field(default_factory=list)  # what went wrong while running the notebook
     timings: dict = field(default_factory=dict)  # seconds: kernel_start, cells, checks; cell_times
+    language: str = "en"  # the notebook's ("zh": the Chinese edition): its feedback's language
 
     def points(self, exercise_id):
         result = self.results.get(exercise_id)
@@ -91,6 +93,26 @@ def exercise_ids(nb):
         if cell.cell_type == "code":
             found += [i for i in CHECK_CALL.findall(cell.source) if i in EXERCISES and i not in found]
     return found
+
+
+ZH_NOTEBOOK = re.compile(r"""set_language\(\s*["']zh["']\s*\)""")
+
+
+def notebook_language(nb):
+    """The language the notebook's checks speak: "zh" where it runs ``set_language("zh")`` (the
+    Chinese edition's setup cell), else "en". The grader's feedback follows it."""
+    code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    return "zh" if ZH_NOTEBOOK.search(code) else "en"
+
+
+@contextlib.contextmanager
+def speaking(language):
+    before = get_language()
+    set_language(language)
+    try:
+        yield
+    finally:
+        set_language(before)
 
 
 def function_name(exercise_id):
@@ -241,6 +263,7 @@ def grade_notebook(path, cell_timeout=60, case_timeout=10, memory_mb=4096, seed=
         graded.status, graded.reason = "error", f"not a valid notebook: {type(exc).__name__}: {str(exc)[:120]}"
         return graded
     ids = graded.exercise_ids = exercise_ids(nb)
+    language = graded.language = notebook_language(nb)
     if not ids:
         graded.status, graded.reason = "error", "no exercise checks found in the notebook"
         return graded
@@ -278,10 +301,11 @@ def grade_notebook(path, cell_timeout=60, case_timeout=10, memory_mb=4096, seed=
                     break
                 flags = {}
                 caller = remote_caller(client, function_name(exercise_id), case_timeout, flags)
-                result = evaluate(EXERCISES[exercise_id], caller, seed)
-                if flags.get("reference"):
-                    result.status, result.score = "uses reference", 0
-                    result.messages, result.hints, result.hint_available = [uses_reference_message()], [], False
+                with speaking(language):
+                    result = evaluate(EXERCISES[exercise_id], caller, seed)
+                    if flags.get("reference"):
+                        result.status, result.score = "uses reference", 0
+                        result.messages, result.hints, result.hint_available = [uses_reference_message()], [], False
                 graded.results[exercise_id] = result
             timings["checks"] = round(time.perf_counter() - started, 3)
             timings["cell_times"] = cell_times
