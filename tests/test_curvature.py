@@ -126,3 +126,115 @@ def test_both_modes_give_the_jacobian_of_the_wide_map(mode, n, m):
     x = np.random.default_rng(1).normal(size=n)
     np.testing.assert_allclose(cr.jacobian(f, x, mode=mode), jacobian(x), rtol=1e-10, atol=1e-12)
     assert cv.time_jacobian(cr.jacobian, f, x, mode, repeat=1) > 0
+
+
+# --- the Gauss–Newton split, negative curvature, the R-operator, CG (issue 22) -----------------
+
+
+def logits_jacobians(net, X, theta):
+    """J_k = ∂z_k/∂θ for every example, by the engine's reverse-mode Jacobian of the flat logits."""
+    Z = net.logits_fn(X)
+    J = np.asarray(cr.jacobian(lambda t: Z(t).reshape(len(X) * net.C), theta))
+    return J.reshape(len(X), net.C, net.size)
+
+
+def test_the_gauss_newton_product_is_the_sum_of_jacobian_sandwiches_and_positive_semidefinite():
+    net, f, theta, X, _ = small_problem(7)
+    J = logits_jacobians(net, X, theta)
+    P = cr.softmax(net.logits_fn(X)(cr.Tensor(theta)), axis=1).data
+    G = sum(Jk.T @ (np.diag(p) - np.outer(p, p)) @ Jk for Jk, p in zip(J, P, strict=True)) / len(X)
+    product = cv.gauss_newton_product(net, X, theta)
+    rng = np.random.default_rng(7)
+    for _ in range(3):
+        v = rng.normal(size=net.size)
+        np.testing.assert_allclose(product(v), G @ v, rtol=1e-9, atol=1e-12)
+        assert v @ product(v) >= 0
+    H = cr.hessian(f, theta)
+    assert not np.allclose(H, G, atol=1e-6)  # the network's own curvature is a real second part
+    assert np.linalg.eigvalsh(G).min() > -1e-12
+
+
+def test_the_output_curvature_of_softmax_is_positive_semidefinite_with_the_ones_vector_in_its_null_space():
+    P = cr.softmax(cr.Tensor(np.random.default_rng(8).normal(0, 3, size=(6, 5))), axis=1).data
+    eig = cv.output_curvature(P)
+    assert eig.shape == (6, 5) and eig.min() > -1e-15 and np.abs(eig[:, 0]).max() < 1e-15
+    np.testing.assert_allclose(eig.sum(axis=1), 1 - (P**2).sum(axis=1), rtol=1e-12)  # the trace
+
+
+def test_a_relu_networks_hessian_differs_from_gauss_newton_only_where_layers_meet():
+    split = cv.relu_mse_split(n=3, h=4, N=5, seed=1)
+    D, b = split.hessian - split.gauss_newton, split.blocks
+    assert np.abs(D[b["W1"], b["W2"]]).max() > 0.1  # the cross block
+    np.testing.assert_allclose(D, D.T, atol=1e-12)
+    for block in ("W1", "b1", "W2", "b2"):
+        np.testing.assert_allclose(D[b[block], b[block]], 0, atol=1e-12)  # ReLU'' = 0, f linear in W2, b2
+    assert np.abs(D[b["b2"]]).max() < 1e-12
+    assert np.linalg.eigvalsh(split.gauss_newton).min() > -1e-12
+
+
+def test_shifted_power_iteration_finds_the_smallest_eigenvalue():
+    rng = np.random.default_rng(9)
+    Q, _ = np.linalg.qr(rng.normal(size=(6, 6)))
+    lam = np.array([4.0, 2.0, 1.0, 0.3, -0.2, -1.5])
+    H = Q @ np.diag(lam) @ Q.T
+    plain = cv.power_iteration(lambda v: H @ v, rng.normal(size=6), iters=500, tol=1e-13)
+    low = cv.shifted_power_iteration(lambda v: H @ v, rng.normal(size=6), shift=plain.eigenvalue, iters=2000, tol=1e-14)
+    assert plain.eigenvalue == pytest.approx(4.0, rel=1e-8)
+    assert low.eigenvalue == pytest.approx(-1.5, rel=1e-7)
+    np.testing.assert_allclose(H @ low.vector, -1.5 * low.vector, atol=1e-5)
+    assert low.history[-1] == low.eigenvalue
+
+
+def test_the_saddle_of_the_digits_network_is_stationary_with_negative_curvature():
+    net, f, _, X, y = small_problem(10, N=12)
+    y = np.arange(12) % net.C  # every class present
+    f = net.loss_fn(X, y)
+    saddle = cv.stationary_saddle(net, y)
+    assert np.abs(cv.gradient(f, saddle)).max() < 1e-14
+    eigenvalues = np.linalg.eigvalsh(cr.hessian(f, saddle))
+    assert eigenvalues.min() < -1e-3 and eigenvalues.max() > 1e-3
+    with pytest.raises(ValueError, match="every class"):
+        cv.stationary_saddle(net, np.zeros(12, dtype=int))
+
+
+@pytest.mark.parametrize("seed", [11, 12])
+def test_the_r_operator_by_hand_and_reverse_over_reverse_equal_the_engines_hvp(seed):
+    net, f, theta, X, y = small_problem(seed)
+    theta = theta + np.random.default_rng(seed).normal(0, 0.5, size=net.size)  # biases not zero
+    v = np.random.default_rng(seed + 1).normal(size=net.size)
+    exact = cr.hessian(f, theta) @ v
+    np.testing.assert_allclose(cv.rop_hvp(net, X, y, theta, v), exact, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(cv.hvp_reverse_over_reverse(f, theta, v), exact, rtol=1e-9, atol=1e-12)
+
+
+def test_peak_memory_sees_what_numpy_allocates():
+    assert cv.peak_memory(lambda: np.ones(1_000_000)) >= 8_000_000
+    assert cv.peak_memory(lambda: None) < 1_000_000
+
+
+def test_conjugate_gradient_solves_a_positive_definite_system_with_products_only():
+    rng = np.random.default_rng(13)
+    B = rng.normal(size=(8, 8))
+    A, b = B @ B.T + 0.5 * np.eye(8), rng.normal(size=8)
+    cg = cv.conjugate_gradient(lambda d: A @ d, b, iters=50, tol=1e-12)
+    np.testing.assert_allclose(cg.x, np.linalg.solve(A, b), rtol=1e-8)
+    assert cg.products <= 8 + 2  # n iterations in exact arithmetic
+    assert np.all(np.diff(cg.models) < 1e-12)  # the quadratic falls every iteration
+    x = cg.x
+    assert cg.models[-1] == pytest.approx(0.5 * x @ A @ x - b @ x, rel=1e-10)
+    with pytest.raises(ValueError, match="not positive definite"):
+        cv.conjugate_gradient(lambda d: -d, b)
+
+
+def test_tracking_during_descent_and_the_warm_started_sharpness():
+    A = np.diag([3.0, 1.0, 0.5])
+
+    def bowl(t):
+        return 0.5 * (t * (A @ t)).sum()
+
+    measure = cv.sharpness(bowl, np.ones(3), iters=30)
+    run = cv.gradient_descent(bowl, np.ones(3), 0.1, 25, track=measure, track_every=10)
+    assert sorted(run.tracked) == [0, 10, 20]
+    for value in run.tracked.values():
+        assert value == pytest.approx(3.0, rel=1e-6)
+    assert cv.gradient_descent(bowl, np.ones(3), 0.1, 5).tracked is None

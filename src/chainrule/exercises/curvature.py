@@ -80,16 +80,24 @@ def softmax_jvp(z, v):
 # --- an HVP by central differences of gradients ------------------------------------------------
 
 
+class _QuadraticPlusCosines:
+    """∇f of f(x) = ½ xᵀAx + Σ c_i cos(x_i) (not a quadratic), called as ``grad(x)``; a class at
+    module level, not a closure, so that grading can send it to the learner's kernel (pickle)."""
+
+    def __init__(self, A, c):
+        self.A, self.c = A, c
+
+    def __call__(self, x):
+        return self.A @ x - self.c * np.sin(x)
+
+    def hessian(self, x):  # for the diagnoses only
+        return self.A - np.diag(self.c * np.cos(x))
+
+
 def _test_function(rng, n):
     """∇f and the exact Hessian of f(x) = ½ xᵀAx + Σ c_i cos(x_i) (not a quadratic)."""
     B = rng.normal(size=(n, n))
-    A, c = B @ B.T / n, rng.uniform(0.5, 2.0, size=n)
-
-    def grad(x):
-        return A @ x - c * np.sin(x)
-
-    grad.hessian = lambda x: A - np.diag(c * np.cos(x))  # for the diagnoses only
-    return grad
+    return _QuadraticPlusCosines(B @ B.T / n, rng.uniform(0.5, 2.0, size=n))
 
 
 def _hvp_cases(rng):
@@ -208,6 +216,26 @@ def _newton_mistakes(got, expected, args, i):
             ),
             tr("set the model's gradient ∇L + H Δ to zero and solve for Δ", "令模型的梯度 ∇L + H Δ 为零，解出 Δ"),
         )
+    lam, Q = np.linalg.eigh(hess)
+    if np.any(lam < 0) and matches(got, x - Q @ ((Q.T @ grad) / np.abs(lam))):
+        return say(
+            tr(
+                "along the directions of negative curvature your step goes the other way: that divides by |λ|, "
+                "which is a different method (it flees saddles); Newton's step solves the model with H as it is, "
+                f"negative eigenvalues included; see {NEWTON.en}",
+                "在负曲率方向上你的步子走反了：那是除以 |λ|，属于另一种方法（它会逃离鞍点）；"
+                f"牛顿步是按 H 本身（包括负特征值）求解二次模型；参见{NEWTON.zh}",
+            )
+        )
+    if matches(got, x - 0.5 * np.linalg.solve(hess, grad)):
+        return say(
+            tr(
+                "that goes half way: the step ends at the stationary point of the quadratic model, "
+                f"not half way to it; see {NEWTON.en}",
+                f"这只走了一半：这一步应当到达二次模型的驻点，而不是走到一半；参见{NEWTON.zh}",
+            ),
+            tr("the model's gradient ∇L + H Δ must vanish at the new point", "在新的点上，模型的梯度 ∇L + H Δ 必须为零"),
+        )
     if matches(got, -np.linalg.solve(hess, grad)):
         return say(
             tr(
@@ -237,7 +265,7 @@ def newton_step(x, grad, hess):
 
 def _ce_cases(rng):
     cases = []
-    for N, C, s in [(4, 3, 1.0), (2, 5, 2.0), (6, 4, 0.5)]:
+    for N, C, s in [(4, 3, 1.0), (3, 5, 2.0), (6, 4, 0.5)]:  # no N = 2: there a factor 2 would pass for N
         cases.append((rng.normal(0, s, size=(N, C)), rng.integers(0, C, size=N), rng.normal(size=(N, C))))
     return cases
 
@@ -279,6 +307,27 @@ def _ce_mistakes(got, expected, args, i):
                 f"求和是沿批量（轴 0）进行的；耦合的是同一样本的各个类别（轴 1），不同样本之间并不耦合；参见{HESSIAN.zh}",
             )
         )
+    if N > 1 and matches(got, (P * V - P * (P * V).sum()) / N):
+        return say(
+            tr(
+                "the weighted sum Σ p·v runs over the whole batch; each example (row) has its own softmax "
+                f"and its own sum over its C classes; see {HESSIAN.en}",
+                f"加权和 Σ p·v 是对整个批量求的；每个样本（每一行）有自己的 softmax，也有自己对 C 个类别的求和；参见{HESSIAN.zh}",
+            ),
+            tr("sum along axis 1, keeping its dimension", "沿轴 1 求和，并保留该维度"),
+        )
+    P0 = softmax(Z, axis=0)
+    if N > 1 and any(
+        matches(got, candidate / N)
+        for candidate in (P0 * V - P0 * (P0 * V).sum(axis=0, keepdims=True), P0 * V - P0 * (P0 * V).sum(axis=1, keepdims=True))
+    ):
+        return say(
+            tr(
+                "the softmax is normalised over the batch (axis 0); each example's probabilities sum to 1 "
+                f"over its classes (axis 1); see {SOFTMAX.en}",
+                f"softmax 是沿批量（轴 0）规范化的；每个样本的概率应当对它的各个类别（轴 1）求和为 1；参见{SOFTMAX.zh}",
+            )
+        )
     if matches(got, (P - Y) * V / N):
         return say(
             tr(
@@ -303,3 +352,180 @@ def _ce_mistakes(got, expected, args, i):
 def ce_logits_hvp(Z, y, V):
     P = softmax(Z)
     return (P * V - P * (P * V).sum(axis=1, keepdims=True)) / len(Z)
+
+
+# --- derivation: an HVP by the R-operator, for a tanh network with squared error ----------------
+
+ROP = tr("chapter 8, “The R-operator: a Hessian-vector product by hand”", "第8章“R 算子：手写海森向量积”")
+
+
+def _rop_cases(rng):
+    cases = []
+    for N, n, h in [(5, 3, 4), (7, 2, 3), (4, 4, 2)]:
+        X, y = rng.normal(size=(N, n)), rng.normal(size=N)
+        W1, w2 = rng.normal(0, 0.8, size=(n, h)), rng.normal(size=h)
+        cases.append((X, y, W1, w2, rng.normal(size=(n, h)), rng.normal(size=h)))
+    return cases
+
+
+def _rop_parts(X, y, W1, w2, V1, v2):
+    """The pieces of R{∇L} for L = (1/2N) Σ_k (tanh(x_k W1)·w2 − y_k)², by name, for the diagnoses."""
+    N = len(X)
+    A = np.tanh(X @ W1)
+    D = 1 - A**2  # tanh′
+    r = A @ w2 - y  # residuals
+    RA = D * (X @ V1)
+    Rr = RA @ w2 + A @ v2
+    return {
+        "w2_gn": A.T @ Rr / N,  # through the residual's change
+        "w2_res": RA.T @ r / N,  # through A's change, weighted by the residual
+        "W1_gn": X.T @ (np.outer(Rr, w2) * D) / N,
+        "W1_v2": X.T @ (np.outer(r, v2) * D) / N,  # w2 itself moves along v2
+        "W1_tanh2": X.T @ (np.outer(r, w2) * (-2 * A * RA)) / N,  # tanh″ = −2 tanh · tanh′
+    }
+
+
+def _rop_mistakes(got, expected, args, i):
+    q = _rop_parts(*args)
+    if i == 0:  # the W1 part
+        gn, v2, t2 = q["W1_gn"], q["W1_v2"], q["W1_tanh2"]
+        if matches(got, gn) and not matches(expected, gn):
+            return say(
+                tr(
+                    "that is the Gauss–Newton part only: every term weighted by the residual f − y is missing "
+                    f"(the network's own curvature); see {ROP.en}",
+                    f"这只是高斯-牛顿部分：所有以残差 f − y 为权重的项都缺了（网络自身的曲率）；参见{ROP.zh}",
+                ),
+                tr(
+                    "apply R{·} to every factor of the backward pass, the residual's factors too",
+                    "对反向传播中的每个因子都作用 R{·}，残差所乘的那些因子也不例外",
+                ),
+            )
+        if matches(got, gn + v2):
+            return say(
+                tr(
+                    f"the term from the derivative of tanh′ (tanh″) is missing: tanh′(Z) changes when W1 does; see {ROP.en}",
+                    f"缺少来自 tanh′ 的导数（tanh″）的那一项：W1 变化时 tanh′(Z) 也随之变化；参见{ROP.zh}",
+                ),
+                tr("R{tanh′(Z)} needs the second derivative of tanh", "R{tanh′(Z)} 需要 tanh 的二阶导数"),
+            )
+        if matches(got, gn + t2):
+            return say(
+                tr(
+                    "the term from w2's own change is missing: the error sent back to the hidden layer is "
+                    f"multiplied by w2, which moves along v2; see {ROP.en}",
+                    f"缺少来自 w2 自身变化的那一项：传回隐藏层的误差要乘以 w2，而 w2 沿 v2 变化；参见{ROP.zh}",
+                )
+            )
+        if matches(got, gn + v2 - t2):
+            return say(
+                tr(
+                    f"the sign of the tanh″ term is flipped: tanh″ = d(1 − tanh²)/dz; see {ROP.en}",
+                    f"tanh″ 那一项的符号反了：tanh″ = d(1 − tanh²)/dz；参见{ROP.zh}",
+                )
+            )
+    else:  # the w2 part
+        if matches(got, q["w2_gn"]) and not matches(expected, q["w2_gn"]):
+            return say(
+                tr(
+                    "the term through the hidden activations' change is missing: A = tanh(X W1) moves along V1, "
+                    f"and ∂L/∂w2 = Aᵀr/N has A in it; see {ROP.en}",
+                    f"缺少经由隐藏层激活值变化的那一项：A = tanh(X W1) 沿 V1 变化，而 ∂L/∂w2 = Aᵀr/N 中含有 A；参见{ROP.zh}",
+                ),
+                tr("R{Aᵀ r} = R{A}ᵀ r + Aᵀ R{r}: the product rule", "R{Aᵀ r} = R{A}ᵀ r + Aᵀ R{r}：乘积法则"),
+            )
+    return None
+
+
+@exercise(
+    id="curvature.rop_hvp",
+    chapter=CHAPTER,
+    title=tr(
+        "A Hessian-vector product by the R-operator (derivation)",
+        "用 R 算子计算海森向量积（推导）",
+    ),
+    signature="rop_hvp(X, y, W1, w2, V1, v2)",
+    outputs=(tr("H v, the W1 part", "H v 的 W1 部分"), tr("H v, the w2 part", "H v 的 w2 部分")),
+    cases=_rop_cases,
+    diagnoses=(_rop_mistakes,),
+    section=ROP,
+    batch="X",
+)
+def rop_hvp(X, y, W1, w2, V1, v2):
+    q = _rop_parts(X, y, W1, w2, V1, v2)
+    return q["W1_gn"] + q["W1_v2"] + q["W1_tanh2"], q["w2_gn"] + q["w2_res"]
+
+
+# --- derivation: where damped Newton on log cosh starts to 2-cycle --------------------------------
+
+
+def _logcosh_cycle(alpha, factor=4.0):
+    """The w > 0 with sinh(2w) = factor·w/α (bisection on a bracket where the sign changes)."""
+    from scipy.optimize import brentq
+
+    def g(w):
+        return np.sinh(2 * w) - factor * w / alpha
+
+    hi = 1.0
+    while g(hi) < 0:
+        hi *= 2
+    return brentq(g, 1e-9 + 1e-6 * hi, hi, xtol=1e-15, rtol=1e-15)
+
+
+def _cycle_cases(rng):
+    return [(float(a),) for a in (rng.uniform(0.9, 1.1), rng.uniform(0.3, 0.6), rng.uniform(1.3, 1.7), rng.uniform(0.15, 0.25))]
+
+
+def _cycle_mistakes(got, expected, args, i):
+    (alpha,) = args
+    w = float(got)
+    if not np.isfinite(w) or w <= 0:
+        return None
+    if alpha < 1 - 1e-9 and matches(got, _logcosh_cycle(alpha, factor=2.0)):
+        return say(
+            tr(
+                "a factor 2 is off: at your w a step twice as long would land on −w (or the step would land on 0); "
+                f"simplify L′/L″ for log cosh and use the condition that the step ends at −w; see {NEWTON.en}",
+                "差了一个因子 2：在你的 w 处，两倍长的一步才会落到 −w（或者这一步会落到 0）；"
+                f"把 log cosh 的 L′/L″ 化简，并利用这一步恰好落到 −w 这个条件；参见{NEWTON.zh}",
+            ),
+            tr(
+                "for log cosh, L′/L″ = tanh(w)·cosh²(w) = sinh(w)·cosh(w) = ½ sinh(2w)",
+                "对 log cosh 而言，L′/L″ = tanh(w)·cosh²(w) = sinh(w)·cosh(w) = ½ sinh(2w)",
+            ),
+        )
+    if alpha < 2 and matches(got, 0.5 * np.arccosh(2 / alpha)):
+        return say(
+            tr(
+                "that is where the step map's slope is −1, where a fixed point would lose stability; "
+                f"the question is where one step sends w exactly to −w; see {NEWTON.en}",
+                "那是步进映射的斜率等于 −1 的地方（不动点在那里失去稳定性）；"
+                f"题目问的是一步恰好把 w 送到 −w 的地方；参见{NEWTON.zh}",
+            )
+        )
+    if abs(alpha - 1) > 1e-3 and matches(got, _logcosh_cycle(1.0)):
+        return say(
+            tr(
+                f"that is the answer for the undamped step (α = 1); this case has α = {alpha:.4g}; see {NEWTON.en}",
+                f"这是不加阻尼（α = 1）时的答案；本例中 α = {alpha:.4g}；参见{NEWTON.zh}",
+            )
+        )
+    return None
+
+
+@exercise(
+    id="curvature.newton_cycle",
+    chapter=CHAPTER,
+    title=tr(
+        "Where damped Newton on log cosh starts to oscillate (derivation)",
+        "阻尼牛顿法在 log cosh 上从哪里开始振荡（推导）",
+    ),
+    signature="newton_cycle(alpha)",
+    outputs=(tr("w where the step lands on −w", "一步恰好落到 −w 的 w"),),
+    cases=_cycle_cases,
+    diagnoses=(_cycle_mistakes,),
+    section=NEWTON,
+    rtol=1e-7,
+)
+def newton_cycle(alpha):
+    return _logcosh_cycle(alpha)
