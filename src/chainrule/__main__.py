@@ -12,6 +12,9 @@ def main(argv=None):
     rel = commands.add_parser("release", help="write the notebooks without solutions and outputs")
     rel.add_argument("book", help="folder with the chapter notebooks (book/)")
     rel.add_argument("out", help="folder to write the student notebooks to")
+    rel.add_argument("--nbgrader", action="store_true",
+                     help="write nbgrader source notebooks (solution cells, graded test cells) for source/<assignment>/")
+    rel.add_argument("--points", type=float, default=1.0, help="with --nbgrader: points per exercise (default 1)")
 
     gs = commands.add_parser("gradescope", help="write a Gradescope autograder (zip) for one chapter")
     gs.add_argument("chapter", help="the chapter notebook, e.g. book/02_derivative_rules.ipynb")
@@ -47,7 +50,7 @@ def main(argv=None):
     if args.command == "release":
         from .instructor.release import release
 
-        for path in release(args.book, args.out):
+        for path in release(args.book, args.out, nbgrader=args.nbgrader, points=args.points):
             print(f"wrote {path}")
         return 0
 

@@ -15,11 +15,11 @@ from . import (  # noqa: F401  (each module registers its exercises)
     derivative_rules,
     gradient_descent,
     gradient_problems,
+    lock,
     neurons,
     outlook,
     tensorflow,
 )
-from . import lock
 from .core import EXERCISES, LATEST, CheckResult, run_check
 from .summary import ChapterSummary, summary
 

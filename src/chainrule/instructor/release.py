@@ -28,8 +28,9 @@ def strip_solutions(nb, keep_outputs=False):
     return nb
 
 
-def release(book_dir, out_dir):
-    """Write the student version of every notebook in ``book_dir`` to ``out_dir``."""
+def release(book_dir, out_dir, nbgrader=False, points=1.0):
+    """Write the student version of every notebook in ``book_dir`` to ``out_dir``; with
+    ``nbgrader``, nbgrader source notebooks instead (instructor/nbgrader.py)."""
     book_dir, out_dir = Path(book_dir), Path(out_dir)
     notebooks = sorted(book_dir.glob("*.ipynb"))
     if not notebooks:
@@ -39,7 +40,12 @@ def release(book_dir, out_dir):
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for path in notebooks:
-        nb = strip_solutions(nbformat.read(path, as_version=4))
+        if nbgrader:
+            from .nbgrader import nbgrader_source
+
+            nb = nbgrader_source(nbformat.read(path, as_version=4), points=points)
+        else:
+            nb = strip_solutions(nbformat.read(path, as_version=4))
         target = out_dir / path.name
         nbformat.write(nb, target)
         written.append(target)
