@@ -160,3 +160,28 @@ def test_a_reference_import_earns_nothing_on_gradescope_too(autograder, tmp_path
     product = results["tests"][IDS.index("derivative_rules.product_rule")]
     assert product["score"] == 0 and "reference solution" in product["output"]
     assert results["score"] == 2.0 * (len(IDS) - 1)
+
+
+def test_without_bubblewrap_the_reference_lock_still_holds(autograder, tmp_path, monkeypatch):
+    """Where bwrap cannot run (a container without user namespaces), run_autograder falls back to
+    the reference lock alone, says so, and a reference import still earns nothing."""
+    from chainrule.instructor import gradescope, sandbox
+
+    root = tmp_path / "autograder"
+    with zipfile.ZipFile(autograder) as z:
+        z.extractall(root / "source")
+    (root / "submission").mkdir()
+    nb = solved(CHAPTER)
+    nb.cells.append(nbformat.v4.new_code_cell("from chainrule.exercises.derivative_rules import mul_backward"))
+    nbformat.write(nb, root / "submission" / "c.ipynb")
+    monkeypatch.setattr(sandbox.shutil, "which", lambda name: None)
+    sandbox.check_bwrap.cache_clear()
+    try:
+        results = gradescope.run(root, root / "source" / "autograder.json")
+    finally:
+        sandbox.check_bwrap.cache_clear()
+    check_specification(results)
+    assert "without the bubblewrap sandbox" in results["output"] and "reference lock still holds" in results["output"]
+    product = results["tests"][IDS.index("derivative_rules.product_rule")]
+    assert product["score"] == 0 and "reference solution" in product["output"]
+    assert results["score"] == 2.0 * (len(IDS) - 1)

@@ -36,8 +36,8 @@ import nbformat
 import chainrule
 
 from ..exercises.core import EXERCISES
-from ..language import pick, set_language
-from .grade import exercise_ids, grade_notebook, notebook_language
+from ..language import pick
+from .grade import exercise_ids, grade_notebook, notebook_language, speaking
 from .sandbox import Limits, Sandbox, SandboxUnavailable
 
 TENSORFLOW = "tensorflow>=2.15,<3"  # as requirements.txt: the chapters that import it need it
@@ -195,7 +195,7 @@ def run(root, config_path):
     graded = None
     if path is not None:
         nb = nbformat.read(path, as_version=4)
-        set_language(notebook_language(nb))
+        language = notebook_language(nb)
         box, note = None, None
         try:
             box = Sandbox(Limits())
@@ -210,7 +210,8 @@ def run(root, config_path):
             graded.notes.append(note)
         if not graded.results and graded.reason:
             why = graded.reason
-    results = results_for(graded, config, why)
+    with speaking(language if path is not None else "en"):
+        results = results_for(graded, config, why)
     (results_dir / "results.json").write_text(json.dumps(results, indent=1, ensure_ascii=False), encoding="utf-8")
     return results
 
