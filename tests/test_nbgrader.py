@@ -145,3 +145,12 @@ def test_a_reference_import_is_refused_in_the_students_kernel(course):
             text = "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream")
             assert "reference solution" in text
             assert any(o.output_type == "error" for o in cell.outputs)
+
+
+def test_the_chinese_notebooks_make_the_same_assignment():
+    zh = nbgrader_source(nbformat.read(CHAPTER.parent.parent / "zh" / "book" / CHAPTER.name, as_version=4))
+    en = nbgrader_source(nbformat.read(CHAPTER, as_version=4))
+    meta = lambda nb: [c.metadata["nbgrader"] for c in nb.cells if "nbgrader" in c.metadata]  # noqa: E731
+    assert meta(zh) == meta(en)
+    setup = next(c.source for c in zh.cells if c.cell_type == "code")
+    assert 'set_language("zh")' in setup, "the checks then speak Chinese in the student's kernel"
