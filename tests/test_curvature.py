@@ -238,3 +238,22 @@ def test_tracking_during_descent_and_the_warm_started_sharpness():
     for value in run.tracked.values():
         assert value == pytest.approx(3.0, rel=1e-6)
     assert cv.gradient_descent(bowl, np.ones(3), 0.1, 5).tracked is None
+
+
+def test_lanczos_finds_both_ends_of_the_spectrum_sooner_than_power_iteration():
+    rng = np.random.default_rng(14)
+    n = 200
+    Q, _ = np.linalg.qr(rng.normal(size=(n, n)))
+    lam = np.concatenate([[3.0, 2.5], rng.uniform(-0.05, 1.0, size=n - 3), [-0.08]])  # crowded small end
+    H = Q @ np.diag(lam) @ Q.T
+    v0 = rng.normal(size=n)
+    krylov = cv.lanczos(lambda v: H @ v, v0, steps=60)
+    assert krylov.products == 60
+    assert krylov.smallest[-1] == pytest.approx(-0.08, abs=1e-6)
+    assert krylov.largest[-1] == pytest.approx(3.0, rel=1e-8)
+    assert np.all(np.diff(krylov.smallest) <= 1e-12) and np.all(np.diff(krylov.largest) >= -1e-12)  # monotone bounds
+    assert np.all(krylov.smallest >= -0.08 - 1e-9)  # Ritz values never overshoot
+    shifted = cv.shifted_power_iteration(lambda v: H @ v, v0, shift=3.0, iters=60, tol=0.0)
+    assert abs(shifted.eigenvalue + 0.08) > 100 * abs(krylov.smallest[-1] + 0.08)  # same products, far worse
+    exact = cv.lanczos(lambda v: np.diag([1.0, 2.0, 5.0]) @ v, np.ones(3), steps=10)
+    assert exact.products == 3 and exact.smallest[-1] == pytest.approx(1.0) and exact.largest[-1] == pytest.approx(5.0)
