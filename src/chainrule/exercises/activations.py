@@ -12,9 +12,12 @@ from .core import exercise, matches, say, softmax
 
 CHAPTER = "activations"
 SIGMOID = tr("chapter 5, “The sigmoid”", "第5章“sigmoid函数”")
-TANH = tr("chapter 5, “tanh”", "第5章“tanh”")
+TANH = tr("chapter 5, “tanh”", "第5章“tanh函数”")
 RELU = tr("chapter 5, “ReLU and leaky ReLU”", "第5章“ReLU与带泄漏的ReLU”")
-JACOBIAN = tr("chapter 5, “Softmax: a Jacobian, not a list of derivatives”", "第5章“softmax：是一个雅可比矩阵，而不是一串导数”")
+JACOBIAN = tr(
+    "chapter 5, “Softmax: a Jacobian, not a list of derivatives”",
+    "第5章“softmax：是一个雅可比矩阵（Jacobian），而不是一串导数”",
+)
 CE = tr("chapter 5, “Softmax with cross-entropy”", "第5章“softmax与交叉熵”")
 BCE = tr("chapter 5, “Sigmoid with binary cross-entropy”", "第5章“sigmoid与二元交叉熵”")
 TEMPERATURE = tr("chapter 5, “Temperature: the Jacobian fades at both ends”", "第5章“温度：雅可比矩阵在两端都会衰减”")

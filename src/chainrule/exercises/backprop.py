@@ -522,21 +522,21 @@ def _tanh_hidden_mistakes(got, expected, args, i):
                 f"that is ∂L/∂A1: the step through tanh (its derivative at Z1) is missing; see {STEP2.en}",
                 f"这是 ∂L/∂A1：缺少穿过 tanh 的那一步（它在 Z1 处的导数）；参见{STEP2.zh}",
             ),
-            tr("tanh′ written with the output: chapter 5, “tanh”", "用输出表示的 tanh′：第5章“tanh”"),
+            tr("tanh′ written with the output: chapter 5, “tanh”", "用输出表示的 tanh′：第5章“tanh函数”"),
         )
     if matches(got, back * A1 * (1 - A1)):
         return say(
             tr(
                 "that is the sigmoid's derivative σ(1 − σ) applied to A1; this hidden layer is tanh, "
                 "whose derivative is different; see chapter 5, “tanh”",
-                "这是把 sigmoid 的导数 σ(1 − σ) 用在了 A1 上；这个隐藏层是 tanh，它的导数不同；参见第5章“tanh”",
+                "这是把 sigmoid 的导数 σ(1 − σ) 用在了 A1 上；这个隐藏层是 tanh，它的导数不同；参见第5章“tanh函数”",
             )
         )
     if matches(got, back * (1 - A1)):
         return say(
             tr(
                 "the derivative of tanh, written with its output A1, has A1 squared; see chapter 5, “tanh”",
-                "tanh 的导数用输出 A1 表示时，含有 A1 的平方；参见第5章“tanh”",
+                "tanh 的导数用输出 A1 表示时，含有 A1 的平方；参见第5章“tanh函数”",
             )
         )
     Z1 = np.arctanh(np.clip(A1, -1 + 1e-15, 1 - 1e-15))
@@ -544,14 +544,14 @@ def _tanh_hidden_mistakes(got, expected, args, i):
         return say(
             tr(
                 "tanh′ written with the output must be given A1 = tanh(Z1), not Z1; see chapter 5, “tanh”",
-                "用输出表示的 tanh′ 必须代入 A1 = tanh(Z1)，而不是 Z1；参见第5章“tanh”",
+                "用输出表示的 tanh′ 必须代入 A1 = tanh(Z1)，而不是 Z1；参见第5章“tanh函数”",
             )
         )
     if matches(got, back * A1):
         return say(
             tr(
                 "you multiplied by tanh(Z1) = A1 itself, not by its derivative; see chapter 5, “tanh”",
-                "你乘的是 tanh(Z1) = A1 本身，而不是它的导数；参见第5章“tanh”",
+                "你乘的是 tanh(Z1) = A1 本身，而不是它的导数；参见第5章“tanh函数”",
             )
         )
     return None
@@ -577,7 +577,7 @@ def tanh_hidden_delta(delta_out, W2, A1):
 
 RESIDUAL = tr(
     f"{STEP2.en}, and chapter 2, “The multivariable chain rule: sum over paths”",
-    f"{STEP2.zh}，以及第2章“多元链式法则：对路径求和”",
+    f"{STEP2.zh}，以及第2章“多元链式法则（multivariable chain rule）：对路径求和”",
 )
 
 
@@ -643,7 +643,7 @@ def _residual_mistakes(got, expected, args, i):
                 f"the step through tanh (its derivative at XW + b) is missing; see {STEP2.en}",
                 f"缺少穿过 tanh 的那一步（它在 XW + b 处的导数）；参见{STEP2.zh}",
             ),
-            tr("tanh′ written with the layer's output: chapter 5, “tanh”", "用这一层的输出表示的 tanh′：第5章“tanh”"),
+            tr("tanh′ written with the layer's output: chapter 5, “tanh”", "用这一层的输出表示的 tanh′：第5章“tanh函数”"),
         )
     if matches(got, _residual(X, W, b, G, slope="out")[i]):
         return say(
@@ -651,7 +651,7 @@ def _residual_mistakes(got, expected, args, i):
                 "tanh′ is taken at the block's output X + tanh(XW + b); it belongs to the layer's own output "
                 "tanh(XW + b), before the skip is added; see chapter 5, “tanh”",
                 "tanh′ 用的是整个块的输出 X + tanh(XW + b)；它应当用这一层自己的输出 tanh(XW + b)，"
-                "即加上跳跃连接之前的值；参见第5章“tanh”",
+                "即加上跳跃连接之前的值；参见第5章“tanh函数”",
             )
         )
     if matches(got, _residual(X, W, b, G, slope="one_minus_A")[i]) or matches(got, _residual(X, W, b, G, slope="A")[i]):
@@ -659,7 +659,7 @@ def _residual_mistakes(got, expected, args, i):
             tr(
                 "the derivative of tanh is wrong: written with the layer's output, it has that output squared; "
                 "see chapter 5, “tanh”",
-                "tanh 的导数不对：用这一层的输出表示时，其中含有该输出的平方；参见第5章“tanh”",
+                "tanh 的导数不对：用这一层的输出表示时，其中含有该输出的平方；参见第5章“tanh函数”",
             )
         )
     if i == 1 and matches(got, expected.T):
@@ -777,7 +777,7 @@ def _tanh_decay_mistakes(got, expected, args, i):
         return say(
             tr(
                 "that is the sigmoid's derivative σ(1 − σ) applied to A1; this hidden layer is tanh; see chapter 5, “tanh”",
-                "这是把 sigmoid 的导数 σ(1 − σ) 用在了 A1 上；这个隐藏层是 tanh；参见第5章“tanh”",
+                "这是把 sigmoid 的导数 σ(1 − σ) 用在了 A1 上；这个隐藏层是 tanh；参见第5章“tanh函数”",
             )
         )
     if i in (0, 1) and is_(slope="none"):

@@ -7,7 +7,7 @@ in the order type → shape → values.
 
 Feedback policy. A message says *what* is wrong (which output, which entry, what kind of
 slip: a sign, a constant factor, a missing term, the wrong axis) and *where to look* (the
-section and the name of the rule, e.g. "see chapter 2, “The product rule”"); it never shows
+section and the name of the rule, e.g. "see chapter 2, “Sum, product and chain rules”"); it never shows
 the formula or the code to type. A diagnosis returns either a message or a pair
 ``(message, hint)``; the hint may say more (the shape of the product, the term that is
 missing) and is shown only when the learner asks for it with ``check(..., hint=True)``.

@@ -11,9 +11,12 @@ from .core import exercise, matches, say, softmax
 
 CHAPTER = "curvature"
 FORWARD = tr("chapter 8, “Forward mode: Jacobian-vector products”", "第8章“正向模式：雅可比-向量积”")
-SOFTMAX = tr("chapter 5, “Softmax: a Jacobian, not a list of derivatives”", "第5章“softmax：是一个雅可比矩阵，而不是一串导数”")
+SOFTMAX = tr(
+    "chapter 5, “Softmax: a Jacobian, not a list of derivatives”",
+    "第5章“softmax：是一个雅可比矩阵（Jacobian），而不是一串导数”",
+)
 HVP = tr("chapter 8, “Hessian-vector products”", "第8章“海森向量积”")
-NEWTON = tr("chapter 8, “Newton's method”", "第8章“牛顿法”")
+NEWTON = tr("chapter 8, “Newton’s method”", "第8章“牛顿法”")
 HESSIAN = tr("chapter 8, “The Hessian at a stationary point”", "第8章“驻点处的海森矩阵”")
 
 

@@ -12,7 +12,10 @@ from .core import exercise, matches, say, softmax
 
 CHAPTER = "derivative_rules"
 RULES = tr("chapter 2, “Sum, product and chain rules”", "第2章“求和法则、乘积法则与链式法则”")
-PATHS = tr("chapter 2, “The multivariable chain rule: sum over paths”", "第2章“多元链式法则：对路径求和”")
+PATHS = tr(
+    "chapter 2, “The multivariable chain rule: sum over paths”",
+    "第2章“多元链式法则（multivariable chain rule）：对路径求和”",
+)
 GRAPHS = tr("chapter 2, “Computational graphs”", "第2章“计算图”")
 NUMERICAL = tr("chapter 2, “Numerical, symbolic and automatic differentiation”", "第2章“数值微分、符号微分与自动微分”")
 

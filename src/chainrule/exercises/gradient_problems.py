@@ -527,7 +527,7 @@ def _bn_unbiased_throughout(x, gamma, dy, eps):
     cases=_bn_cases,
     diagnoses=(_bn_mistakes,),
     batch="x",
-    section=tr("chapter 7, “Batch normalisation's backward pass”", "第7章“批量规范化的反向传播”"),
+    section=tr("chapter 7, “Batch normalisation’s backward pass”", "第7章“批量规范化的反向传播”"),
     rtol=1e-4,  # float32 answers pass; every diagnosed mistake is off by far more
     atol=1e-7,
 )

@@ -11,12 +11,15 @@ from ..language import tr
 from .core import exercise, matches, say, softmax
 
 CHAPTER = "tensorflow"
-DOUBLE = tr("chapter 6, “Problem 2: sigmoid, then softmax”", "第6章“问题2：先sigmoid，再softmax”")
+DOUBLE = tr(
+    "chapter 6, “Problem 2: sigmoid, then softmax (a double activation)”",
+    "第6章“问题2：先sigmoid，再softmax（双重激活）”",
+)
 SIGMOID = tr("chapter 5, “The sigmoid”", "第5章“sigmoid函数”")
 CE = tr("chapter 5, “Softmax with cross-entropy”", "第5章“softmax与交叉熵”")
 BATCH = tr("chapter 4, “The batch form used in code”", "第4章“代码中使用的批量形式”")
 PENALTY = tr(
-    "chapter 6, “Exercise 6.3 — Derive it: the source's output layer with Keras's L2 penalty”",
+    "chapter 6, “Exercise 6.3 — Derive it: the source’s output layer with Keras’s L2 penalty”",
     "第6章“练习 6.3 — 推导：带Keras L2惩罚项的原文输出层”",
 )
 
