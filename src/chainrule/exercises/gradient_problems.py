@@ -528,8 +528,10 @@ def _bn_unbiased_throughout(x, gamma, dy, eps):
     diagnoses=(_bn_mistakes,),
     batch="x",
     section=tr("chapter 7, “Batch normalisation’s backward pass”", "第7章“批量规范化的反向传播”"),
-    rtol=1e-4,  # float32 answers pass; every diagnosed mistake is off by far more
-    atol=1e-7,
+    # float32 answers pass: ∂L/∂x subtracts nearly equal terms, and float32 loses up to ~2e-4 of
+    # it (measured over 200 seeds); every diagnosed mistake is off by 5 % or more.
+    rtol=1e-3,
+    atol=1e-5,
 )
 def batchnorm_backward(x, gamma, dy, eps):
     # The book's hand-written backward pass (chainrule.batchnorm): three paths, added.
