@@ -375,9 +375,9 @@ def test_grading_path_gets_plain_messages_and_the_same_reasons():
 def test_a_factor_shows_across_cases_where_each_case_has_one_number():
     ex = EXERCISES["derivative_rules.product_rule"]
     doubled = check(ex.id, lambda a, b, g: tuple(2 * np.asarray(v) for v in ex.reference(a, b, g)), hint=True)
+    # one slip in both outputs: one bullet naming both (issue 25)
     assert doubled.messages == [
-        f"∂L/∂a: it is the reference times 2 in every case: a constant factor is off; see {ex.section}",
-        f"∂L/∂b: it is the reference times 2 in every case: a constant factor is off; see {ex.section}",
+        f"∂L/∂a, ∂L/∂b: it is the reference times 2 in every case: a constant factor is off; see {ex.section}",
     ]
     assert doubled.hints
 
@@ -450,3 +450,32 @@ def test_a_real_interrupt_before_the_limit_is_reported_not_raised():
 
     result = check("derivative_rules.sum_over_paths", interrupted)
     assert len(result.messages) == 1 and "interrupted (KeyboardInterrupt)" in result.messages[0]
+
+
+def test_chinese_feedback_names_the_output_with_a_full_width_colon_and_one_bullet_per_slip():
+    from chainrule.language import set_language
+
+    ex = EXERCISES["derivative_rules.product_rule"]
+    set_language("zh")
+    try:
+        swapped = check(ex.id, lambda a, b, g: (g * a, g * b))
+        half = check(ex.id, lambda a, b, g: (g * b / 2, g * a))
+    finally:
+        set_language("en")
+    assert len(swapped.messages) == 1 and swapped.messages[0].startswith("∂L/∂a、∂L/∂b：两个因子用反了"), swapped.messages
+    assert all(": " not in m.split("“")[0] for m in swapped.messages + half.messages), half.messages
+    assert half.messages[0].startswith("∂L/∂a："), half.messages
+
+
+def test_no_chinese_message_shows_markdown_asterisks():
+    """Feedback is plain text: `*另一个*` would show its asterisks (the English may keep *emphasis*)."""
+    import pathlib
+    import re
+
+    found = []
+    for path in sorted((pathlib.Path(__file__).resolve().parent.parent / "src" / "chainrule" / "exercises").glob("*.py")):
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            for text in re.findall(r'"([^"]*[\u4e00-\u9fff][^"]*)"', line):
+                if re.search(r"\*[^*\s][^*]*\*", text):
+                    found.append(f"{path.name}:{number}: {text[:60]}")
+    assert not found, found

@@ -300,19 +300,37 @@ def generic_diagnosis(got, expected, args, batch_size=None, section=""):
         )
 
 
+def labelled(name, text):
+    """A message about one output: "∂L/∂a: …" in English, "∂L/∂a：…" (a full-width colon) in Chinese."""
+    return f"{name}{pick(': ', '：')}{text}"
+
+
+OUTPUT_SEPARATORS = (": ", "：")
+
+
+def split_output(message):
+    """(output name(s), separator, the rest) of a message made by ``labelled``; ("", "", message)
+    for a message about no output (a reason from the guard)."""
+    cuts = [(message.find(sep), sep) for sep in OUTPUT_SEPARATORS if message.find(sep) > 0]
+    if not cuts:
+        return "", "", message
+    at, sep = min(cuts)
+    return message[:at], sep, message[at + len(sep):]
+
+
 def _compare_shape_and_type(name, got):
     """(message, None) if ``got`` is not a usable array, else (None, the float64 array)."""
     kind = type(got).__name__
-    not_numbers = pick(f"{name}: expected numbers, got {kind}", f"{name}: 应为数值，收到的却是 {kind}")
+    not_numbers = pick(f"{name}: expected numbers, got {kind}", f"{name}：应为数值，收到的却是 {kind}")
     if got is None:
         return pick(
             f"{name}: your function returned None — did you forget `return`?",
-            f"{name}: 你的函数返回了 None——是不是忘了写 `return`？",
+            f"{name}：你的函数返回了 None——是不是忘了写 `return`？",
         ), None
     if isinstance(getattr(got, "data", None), np.ndarray) and not isinstance(got, np.ndarray):
         return pick(
             f"{name}: you returned a {kind}; return its .data, a numpy array",
-            f"{name}: 你返回的是一个 {kind}；请返回它的 .data，即一个 numpy 数组",
+            f"{name}：你返回的是一个 {kind}；请返回它的 .data，即一个 numpy 数组",
         ), None
     try:
         raw = np.asarray(got)
@@ -321,7 +339,7 @@ def _compare_shape_and_type(name, got):
     if np.iscomplexobj(raw):
         return pick(
             f"{name}: contains complex numbers; expected real numbers (a square root or power of a negative number?)",
-            f"{name}: 含有复数，而应为实数（是否对负数开了平方根或求了幂？）",
+            f"{name}：含有复数，而应为实数（是否对负数开了平方根或求了幂？）",
         ), None
     try:
         return None, np.asarray(raw, dtype=np.float64)
@@ -342,31 +360,31 @@ def compare(name, got, expected, args, diagnoses, index, rtol, atol, batch_size=
             for diagnose in diagnoses:
                 found = run_diagnosis(diagnose, got_arr, expected, args, index)
                 if found:
-                    return f"{name}: {found[0]}", found[1]
+                    return labelled(name, found[0]), found[1]
             if got_arr.ndim == 2 and got_arr.shape == expected.shape[::-1]:
                 return pick(
                     f"{name}: has shape {got_arr.shape}, expected {expected.shape} — transposed?",
-                    f"{name}: 形状为 {got_arr.shape}，应为 {expected.shape}——是不是转置了？",
+                    f"{name}：形状为 {got_arr.shape}，应为 {expected.shape}——是不是转置了？",
                 ), None
             return pick(
                 f"{name}: has {describe_shape(got_arr)}, expected {describe_shape(expected)}",
-                f"{name}: 得到的是{describe_shape(got_arr)}，应为{describe_shape(expected)}",
+                f"{name}：得到的是{describe_shape(got_arr)}，应为{describe_shape(expected)}",
             ), None
         if not np.all(np.isfinite(got_arr)):
             for diagnose in diagnoses:  # e.g. a formula that overflows where the reference does not
                 found = run_diagnosis(diagnose, got_arr, expected, args, index)
                 if found:
-                    return f"{name}: {found[0]}", found[1]
-            return pick(f"{name}: contains NaN or inf", f"{name}: 含有 NaN 或 inf"), None
+                    return labelled(name, found[0]), found[1]
+            return pick(f"{name}: contains NaN or inf", f"{name}：含有 NaN 或 inf"), None
         if np.allclose(got_arr, expected, rtol=rtol, atol=atol):
             return None
         for diagnose in diagnoses:
             found = run_diagnosis(diagnose, got_arr, expected, args, index)
             if found:
-                return f"{name}: {found[0]}", found[1]
+                return labelled(name, found[0]), found[1]
         found = generic_diagnosis(got_arr, expected, args, batch_size=batch_size, section=section) if claim else None
         if found:
-            return f"{name}: {found[0]}", found[1]
+            return labelled(name, found[0]), found[1]
         return wrong_value(name, got_arr, expected, rtol, atol), None
 
 
@@ -395,7 +413,7 @@ def wrong_value(name, got_arr, expected, rtol, atol):
     d = digits_apart(float(mine), float(ref))
     return pick(
         f"{name}: {WRONG_VALUE}{where}: yours {mine:.{d}g}, expected {ref:.{d}g} ({error})",
-        f"{name}: {WRONG_VALUE}{where}：你的是 {mine:.{d}g}，应为 {ref:.{d}g}（{error}）",
+        f"{name}：{WRONG_VALUE}{where}：你的是 {mine:.{d}g}，应为 {ref:.{d}g}（{error}）",
     )
 
 
@@ -517,7 +535,7 @@ def evaluate(ex, call, seed=None, hint=False):
                 )
                 if found:
                     problems.append(found)
-                    if found[0].startswith(f"{name}: {WRONG_VALUE}") or str(FACTOR_OFF) in found[0]:
+                    if found[0].startswith(labelled(name, WRONG_VALUE)) or str(FACTOR_OFF) in found[0]:
                         plain.setdefault(i, []).append((found[0], mine, ref))
                 else:
                     plain.setdefault(i, []).append((None, mine, ref))
@@ -540,7 +558,7 @@ def evaluate(ex, call, seed=None, hint=False):
         if hint:
             hints.append(str(FACTOR_HINT))
     result.status = "passed" if result.score == result.total else "failed"
-    result.messages = distinct(messages)
+    result.messages = distinct(messages, ex.outputs)
     result.hints = list(dict.fromkeys(hints))
     if result.passed:
         result.hint_available = False
@@ -550,19 +568,31 @@ def evaluate(ex, call, seed=None, hint=False):
 NUMBER = re.compile(r"(?<![\w′])\d[\d.,]*(?:e[-+]?\d+)?")  # not the 1 of W1, Z1, a_1; a sign stays
 
 
-def distinct(messages):
+def distinct(messages, outputs=()):
     """Each message once, and once per kind: messages that differ only in their numbers (the same
-    slip seen in several cases: another shape, another N, another index) are shown once, the first."""
+    slip seen in several cases: another shape, another N, another index) are shown once, the first.
+    The same words about several outputs become one message naming them all ("∂L/∂a, ∂L/∂b: the
+    factors are swapped"), not one bullet each (``outputs``: the exercise's output names)."""
+    outputs = {str(o) for o in outputs}
     seen, kept = set(), []
     for message in messages:
-        output, colon, rest = message.partition(": ")  # the output's name stays as it is
-        if not colon:  # no output's name (a reason from the guard, in either language): all of it
-            output, rest = "", output
+        output, colon, rest = split_output(message)  # the output's name stays as it is
         kind = output + colon + NUMBER.sub("#", rest)
         if kind not in seen:
             seen.add(kind)
             kept.append(message)
-    return kept
+    merged, where = [], {}  # the rest of a message -> its index in merged
+    for message in kept:
+        output, colon, rest = split_output(message)
+        if output in outputs and rest in where:
+            names, sep, _ = split_output(merged[where[rest]])
+            joiner = "、" if sep == "：" else ", "
+            merged[where[rest]] = f"{names}{joiner}{output}{sep}{rest}"
+            continue
+        if output in outputs:
+            where.setdefault(rest, len(merged))
+        merged.append(message)
+    return merged
 
 
 def _is_degenerate(ex, args):
@@ -597,7 +627,7 @@ def _factor_across_cases(ex, plain, messages):
         replaced = {message for message, _, _ in rows}
         summary = pick(
             f"{ex.outputs[i]}: it is the reference times {k:.4g} in every case: {FACTOR_OFF}{_see(ex.section)}",
-            f"{ex.outputs[i]}: 在每个测试用例中都是参考答案的 {k:.4g} 倍：{FACTOR_OFF}{_see(ex.section)}",
+            f"{ex.outputs[i]}：在每个测试用例中都是参考答案的 {k:.4g} 倍：{FACTOR_OFF}{_see(ex.section)}",
         )
         first = next((n for n, m in enumerate(messages) if m in replaced), len(messages))
         messages = (

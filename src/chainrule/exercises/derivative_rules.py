@@ -34,7 +34,7 @@ def _product_mistakes(got, expected, args, i):
         return say(
             tr(
                 f"the factors are swapped: each input's gradient uses the *other* factor; see {RULES.en} (product rule)",
-                f"两个因子用反了：每个输入的梯度用的是*另一个*因子；参见{RULES.zh}（乘积法则）",
+                f"两个因子用反了：每个输入的梯度用的是另一个因子；参见{RULES.zh}（乘积法则）",
             ),
             tr(
                 ["∂(ab)/∂a is b", "∂(ab)/∂b is a"][i] + ", times the upstream gradient g",

@@ -29,7 +29,7 @@ def _step_mistakes(got, expected, args, i):
     w, grad, lr = args
     if matches(got, w + lr * grad):
         return say(
-            tr(f"that steps *along* the gradient, uphill; see {UPDATE.en}", f"这是*沿着*梯度走，也就是上坡；参见{UPDATE.zh}"),
+            tr(f"that steps *along* the gradient, uphill; see {UPDATE.en}", f"这是沿着梯度走，也就是上坡；参见{UPDATE.zh}"),
             tr("gradient descent subtracts η·∂L/∂w", "梯度下降减去 η·∂L/∂w"),
         )
     if matches(got, w - grad):

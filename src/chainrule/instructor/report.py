@@ -32,10 +32,13 @@ def pattern(message):
 
 
 def without_output_name(message, outputs):
-    """The diagnosis without the "<output name>: " the checker puts before it."""
-    for name in outputs:
-        if message.startswith(f"{name}: "):
-            return message[len(name) + 2 :]
+    """The diagnosis without the "<output name(s)>: " (Chinese: "：") the checker puts before it."""
+    from ..exercises.core import split_output
+
+    names, sep, rest = split_output(message)
+    known = {str(n) for n in outputs}
+    if sep and names and all(part.strip() in known for part in re.split(r", |、", names)):
+        return rest
     return message
 
 
