@@ -34,6 +34,7 @@ from ..exercises.core import EXERCISES
 from ..exercises.guard import call_learner
 from ..language import pick
 from .grade import CHECK_CALL
+from .release import without_solutions
 
 TITLE_LINE = re.compile(r"^# @title .*\n?")
 STUB_END = re.compile(r"^\s*# YOUR CODE HERE\s*$")
@@ -79,17 +80,9 @@ def nbgrader_source(nb, points=1.0):
                 solutions[i] = found
     # As the release (strip_solutions): each solution and the check after it go; the stub becomes
     # the solution cell, and the check after it the graded test cell.
-    out, pending, skip_check_after_solution = [], None, False
-    for i, cell in enumerate(cells):
-        tags = cell.metadata.get("tags", [])
-        if "solution" in tags:
-            skip_check_after_solution = True
-            continue
-        if skip_check_after_solution and cell.cell_type == "code" and cell.source.lstrip().startswith("check("):
-            skip_check_after_solution = False
-            continue
-        skip_check_after_solution = False
-        if "exercise" in tags and i in solutions:
+    out, pending = [], None
+    for i, cell in without_solutions(cells):
+        if "exercise" in cell.metadata.get("tags", []) and i in solutions:
             pending = cell
             out.append(solution_cell(cell, solutions[i], f"solution_{len(out)}"))
             continue

@@ -9,11 +9,11 @@ from pathlib import Path
 import nbformat
 
 
-def strip_solutions(nb, keep_outputs=False):
-    """``nb`` without its solution cells and the checks that follow them; with ``keep_outputs``
-    the other cells keep their stored outputs (the course edition of the HTML book)."""
-    kept, skip_next_check = [], False
-    for cell in nb.cells:
+def without_solutions(cells):
+    """(index, cell) of the cells a release keeps: not a solution, nor the check that follows one
+    (it would only show the solution passing)."""
+    skip_next_check = False
+    for index, cell in enumerate(cells):
         if "solution" in cell.metadata.get("tags", []):
             skip_next_check = True
             continue
@@ -21,6 +21,14 @@ def strip_solutions(nb, keep_outputs=False):
             skip_next_check = False
             continue
         skip_next_check = False
+        yield index, cell
+
+
+def strip_solutions(nb, keep_outputs=False):
+    """``nb`` without its solution cells and the checks that follow them; with ``keep_outputs``
+    the other cells keep their stored outputs (the course edition of the HTML book)."""
+    kept = []
+    for _, cell in without_solutions(nb.cells):
         if cell.cell_type == "code" and not keep_outputs:
             cell.outputs, cell.execution_count = [], None
         kept.append(cell)
