@@ -255,3 +255,34 @@ def test_the_chinese_config_is_derived_from_the_english_one():
     english = tool.yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
     assert "language_switch" in english["sphinx"]["local_extensions"]
     assert "zh" in english["exclude_patterns"]
+
+
+# --- one term for one thing (issue 25 §3) ----------------------------------------------------------
+
+
+def test_the_glossary_lists_the_variants_to_avoid():
+    avoid = tool.avoided_terms()
+    assert avoid["加法法则"] == "求和法则" and avoid["highway层"] == "高速公路层" and avoid["批量归一化"] == "批量规范化"
+    assert len(avoid) >= 9
+    assert not [v for v, term in avoid.items() if v in term], "a variant inside its own term would flag every use"
+
+
+def test_the_term_gate_flags_a_variant_in_prose_and_nothing_else(monkeypatch):
+    page = ROOT / "book" / "07_gradient_problems.ipynb"
+    planted = [
+        {"id": "prose", "zh": "这里用了加法法则。"},
+        {"id": "gloss", "zh": "批量规范化（也称批量归一化）与`leaky ReLU`代码，以及$\\text{highway层}$。"},
+        {"id": "figure", "zh": {"caption": "碗状函数", "alt": "好的"}},
+    ]
+    monkeypatch.setattr(tool, "load", lambda p: planted)
+    found = tool.term_problems(page)
+    assert len(found) == 2, found
+    assert "prose: uses “加法法则” where the glossary's term is “求和法则”" in found[0]
+    assert "figure: uses “碗状”" in found[1]
+    assert tool.term_problems(ROOT / "book" / "glossary.md") == [], "the glossary names the variants on purpose"
+
+
+def test_every_chinese_page_keeps_to_the_glossary():
+    pages = tool.english_pages()
+    avoid = tool.avoided_terms()
+    assert [p for page in pages for p in tool.term_problems(page, avoid)] == []

@@ -37,6 +37,10 @@ notebook is written without outputs and ``make notebooks-zh`` executes it (stric
 then compares those outputs, as for the English book). A unit without a translation makes
 ``build`` fail; ``--allow-missing`` (development only) puts the English text in its place.
 
+``check`` also keeps one term for one thing: the glossary (book/glossary.md) ends with a table of
+variants the Chinese edition avoids (加法法则 for 求和法则, …), and a translation whose prose
+(code, formulas and a bracketed gloss apart) uses one fails, naming page, unit and term.
+
 ``check`` (of the whole book, as ``make translations-check`` runs it) also fails when ``zh/``
 is not what ``build`` would write (a Chinese notebook's cell, a page, the config or the table
 of contents), naming the file and the cell. ``check PAGE`` checks that page's units only.
@@ -251,6 +255,58 @@ def problems(page):
             found.append(f"{rel} {what} {key}: the translation is empty")
         elif kind == "figure" and set(entry["zh"]) != set(source):
             found.append(f"{rel} {what} {key}: the translation needs {sorted(source)}, has {sorted(entry['zh'])}")
+    return found
+
+
+# --- one term for one thing: the glossary's variants to avoid -------------------------------------
+
+GLOSSARY = ROOT / "book" / "glossary.md"
+AVOID_HEADING = "## Variants the Chinese edition avoids"
+# Pages that name the variants on purpose: the glossary lists them, the notes quote the source.
+TERM_EXEMPT = {"glossary.md", "notes_on_source.md"}
+NOT_PROSE = [
+    re.compile(r"```.*?```", re.S),  # code blocks
+    re.compile(r"`[^`]*`"),  # code
+    re.compile(r"\$\$.*?\$\$", re.S),  # display maths
+    re.compile(r"\$[^$]*\$"),  # inline maths
+    re.compile(r"（[^（）]*）"),  # a bracketed gloss: 批量规范化（也称批量归一化）
+    re.compile(r"\]\([^)]*\)"),  # a link's target
+]
+
+
+def avoided_terms():
+    """{variant: the glossary's term} from the glossary's table of variants to avoid."""
+    text = GLOSSARY.read_text(encoding="utf-8")
+    if AVOID_HEADING not in text:
+        return {}
+    table = text.split(AVOID_HEADING, 1)[1].split("\n#", 1)[0]
+    avoid = {}
+    for line in table.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 3 and cells[2] and not set(cells[2]) <= set("-") and cells[0] != "English":
+            for variant in re.split(r"[，,]\s*", cells[2]):
+                avoid[variant.strip()] = cells[1]
+    return avoid
+
+
+def term_problems(page, avoid=None):
+    """'page unit: uses VARIANT where the glossary's term is TERM' for each avoided variant in a
+    translation's prose (code, maths and bracketed glosses apart)."""
+    avoid = avoided_terms() if avoid is None else avoid
+    if Path(page).name in TERM_EXEMPT or not translation_path(page).exists():
+        return []
+    rel = Path(page).resolve().relative_to(ROOT)
+    found = []
+    for entry in load(page):
+        texts = entry.get("zh") if isinstance(entry.get("zh"), dict) else {"": entry.get("zh")}
+        for text in texts.values():
+            if not isinstance(text, str):
+                continue
+            for pattern in NOT_PROSE:
+                text = pattern.sub(" ", text)
+            for variant, term in avoid.items():
+                if variant in text:
+                    found.append(f"{rel} {entry['id']}: uses “{variant}” where the glossary's term is “{term}”")
     return found
 
 
@@ -550,7 +606,8 @@ def main(argv):
         for page in pages:
             sync(page)
     elif command == "check":
-        found = [p for page in pages for p in problems(page)]
+        avoid = avoided_terms()
+        found = [p for page in pages for p in problems(page) + term_problems(page, avoid)]
         # zh/ itself is checked with the whole book (make translations-check); a page named
         # alone (a translator validating a file) is checked for its translation units only.
         generated = [] if named else stale(pages, whole_book=True)
