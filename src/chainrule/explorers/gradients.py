@@ -8,14 +8,19 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.ticker import MaxNLocator
 
+from ..language import pick
 from ..models.deep import ACTIVATIONS, INITS, layer_gradients
-from ..notebook.style import COLORS
+from ..notebook.style import COLORS, figure_text
 from .static import StaticExplorer, figure_png
 
 
-def _trend(ratio):
+def _trend(ratio, say=pick):
     """Layer 1 over the last layer: more than a factor of 10 either way is called a trend."""
-    return "vanishing towards the input" if ratio < 0.1 else "exploding towards the input" if ratio > 10 else "level"
+    if ratio < 0.1:
+        return say("vanishing towards the input", "向输入方向消失")
+    if ratio > 10:
+        return say("exploding towards the input", "向输入方向爆炸")
+    return say("level", "持平")
 
 
 def summary(depth=20, activation="sigmoid", init="N(0,1)", width=64):
@@ -29,15 +34,21 @@ def draw(depth=20, activation="sigmoid", init="N(0,1)", width=64):
     grads, ratios = summary(depth, activation, init, width)
     layers = np.arange(1, depth + 1)
     fig, ax = plt.subplots(figsize=(7, 4))
-    ax.semilogy(layers, grads["W"], "o-", color=COLORS["blue"], label="‖∂L/∂W_l‖ (weight gradient)")
-    ax.semilogy(layers, grads["a"], "s--", color=COLORS["vermillion"], label="‖∂L/∂a_l‖ (gradient reaching layer l)")
-    ax.set_xlabel("layer l (1 = next to the input)")
+    ax.semilogy(layers, grads["W"], "o-", color=COLORS["blue"],
+                label=figure_text("‖∂L/∂W_l‖ (weight gradient)", "‖∂L/∂W_l‖（权重的梯度）"))
+    ax.semilogy(layers, grads["a"], "s--", color=COLORS["vermillion"],
+                label=figure_text("‖∂L/∂a_l‖ (gradient reaching layer l)", "‖∂L/∂a_l‖（到达第l层的梯度）"))
+    ax.set_xlabel(figure_text("layer l (1 = next to the input)", "第l层（1为紧挨输入的一层）"))
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_ylabel("gradient norm (log scale)")
+    ax.set_ylabel(figure_text("gradient norm (log scale)", "梯度范数（对数坐标）"))
+    trend_w, trend_a = _trend(ratios["W"], figure_text), _trend(ratios["a"], figure_text)
     ax.set_title(
-        f"{activation}, {init} init, depth {depth}\n"
-        f"layer 1 / layer {depth}: ‖∂L/∂W‖ {ratios['W']:.1e} ({_trend(ratios['W'])}), "
-        f"‖∂L/∂a‖ {ratios['a']:.1e} ({_trend(ratios['a'])})",
+        figure_text(
+            f"{activation}, {init} init, depth {depth}\n"
+            f"layer 1 / layer {depth}: ‖∂L/∂W‖ {ratios['W']:.1e} ({trend_w}), ‖∂L/∂a‖ {ratios['a']:.1e} ({trend_a})",
+            f"{activation}，{init}初始化，深度{depth}\n"
+            f"第1层 / 第{depth}层：‖∂L/∂W‖ {ratios['W']:.1e}（{trend_w}），‖∂L/∂a‖ {ratios['a']:.1e}（{trend_a}）",
+        ),
         fontsize=9,
     )
     low = min(grads["W"].min(), grads["a"].min())
@@ -51,11 +62,14 @@ def draw(depth=20, activation="sigmoid", init="N(0,1)", width=64):
 def describe(depth, activation, init):
     """Alt text for one frame: what it shows and what to notice."""
     _, ratios = summary(depth, activation, init)
-    return (
+    return pick(
         f"Gradient norms per layer on a log scale for a {depth}-layer {activation} network with {init} "
         f"initialisation. From layer 1 to layer {depth}, the weight gradient's ratio is {ratios['W']:.1e} "
         f"({_trend(ratios['W'])}) and the gradient reaching each layer's output has ratio {ratios['a']:.1e} "
-        f"({_trend(ratios['a'])})."
+        f"({_trend(ratios['a'])}).",
+        f"一个{depth}层、使用{init}初始化的{activation}网络中，各层梯度范数（对数坐标）。从第1层到第{depth}层，"
+        f"权重梯度之比为{ratios['W']:.1e}（{_trend(ratios['W'])}），到达各层输出的梯度之比为{ratios['a']:.1e}"
+        f"（{_trend(ratios['a'])}）。",
     )
 
 
@@ -68,9 +82,9 @@ def live():
 
     return widgets.interactive(
         show,
-        depth=widgets.IntSlider(value=20, min=2, max=40, description="depth"),
-        activation=widgets.Dropdown(options=list(ACTIVATIONS), value="sigmoid", description="activation"),
-        init=widgets.Dropdown(options=list(INITS), value="N(0,1)", description="init"),
+        depth=widgets.IntSlider(value=20, min=2, max=40, description=pick("depth", "深度")),
+        activation=widgets.Dropdown(options=list(ACTIVATIONS), value="sigmoid", description=pick("activation", "激活函数")),
+        init=widgets.Dropdown(options=list(INITS), value="N(0,1)", description=pick("init", "初始化")),
     )
 
 
@@ -83,8 +97,8 @@ def static(depth=20):
         frames.append(figure_png(fig, dpi=64))
         plt.close(fig)
     return StaticExplorer(
-        "Gradient-problems explorer",
-        "activation, initialisation",
+        pick("Gradient-problems explorer", "梯度问题探索器"),
+        pick("activation, initialisation", "激活函数，初始化"),
         [f"{a}, {i}" for a, i in combos],
         frames,
         descriptions=[describe(depth, a, i) for a, i in combos],

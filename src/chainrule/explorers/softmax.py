@@ -7,7 +7,8 @@ import numpy as np
 
 from ..engine.functions import softmax
 from ..engine.jacobian import jacobian
-from ..notebook.style import COLORS, DIVERGING_CMAP
+from ..language import pick
+from ..notebook.style import COLORS, DIVERGING_CMAP, figure_text
 from .static import precompute
 
 LOGITS = (2.0, 1.0, 0.1, -1.0)
@@ -21,8 +22,8 @@ def draw(logits=LOGITS, temperature=1.0):
     left.bar(range(len(z)), p, color=COLORS["blue"])
     left.set_ylim(0, 1)
     left.set_xticks(range(len(z)), [f"z{i + 1} = {v:g}" for i, v in enumerate(z)])
-    left.set_title("probabilities softmax(z / T)")
-    left.set_ylabel("probability pᵢ")
+    left.set_title(figure_text("probabilities softmax(z / T)", "概率softmax(z / T)"))
+    left.set_ylabel(figure_text("probability pᵢ", "概率pᵢ"))
     for i, v in enumerate(p):
         left.text(i, v + 0.02, f"{v:.2f}", ha="center")
     bound = max(np.abs(J).max(), 1e-3)
@@ -31,11 +32,13 @@ def draw(logits=LOGITS, temperature=1.0):
         right.text(j, i, f"{v:.2f}", ha="center", va="center", fontsize=8, color="white" if abs(v) > 0.6 * bound else "black")
     right.set_xticks(range(len(z)), [f"z{j + 1}" for j in range(len(z))])
     right.set_yticks(range(len(z)), [f"p{i + 1}" for i in range(len(z))])
-    right.set_xlabel("logit zⱼ")
-    right.set_ylabel("probability pᵢ")
-    right.set_title("Jacobian ∂pᵢ/∂zⱼ = pᵢ([i = j] − pⱼ) / T")
+    right.set_xlabel(figure_text("logit zⱼ", "未规范化的预测zⱼ"))
+    right.set_ylabel(figure_text("probability pᵢ", "概率pᵢ"))
+    right.set_title(figure_text("Jacobian ∂pᵢ/∂zⱼ = pᵢ([i = j] − pⱼ) / T", "雅可比矩阵∂pᵢ/∂zⱼ = pᵢ([i = j] − pⱼ) / T"))
     fig.colorbar(image, ax=right, shrink=0.8)
-    fig.suptitle(f"T = {temperature:g}: {'sharper' if temperature < 1 else 'flatter' if temperature > 1 else 'plain'} softmax")
+    kind = (figure_text("sharper", "更尖锐的") if temperature < 1 else figure_text("flatter", "更平坦的") if temperature > 1
+            else figure_text("plain", "普通的"))
+    fig.suptitle(f"T = {temperature:g}{figure_text(': ', '：')}{kind}{figure_text(' softmax', 'softmax')}")
     fig.tight_layout()
     return fig
 
@@ -64,15 +67,19 @@ def describe(temperature, logits=LOGITS):
     z = np.asarray(logits, dtype=float)
     p = softmax(z / temperature).data
     J = (np.diag(p) - np.outer(p, p)) / temperature
-    return (
-        f"Softmax of the logits {', '.join(f'{v:g}' for v in z).replace('-', '−')} at temperature T = {temperature:g}: "
-        f"probabilities {', '.join(f'{v:.2f}' for v in p)} (left bars); right, the {len(z)} × {len(z)} Jacobian heatmap, "
-        f"diagonal entries positive, off-diagonal entries negative, the largest entry {J.max():.2f}."
+    logits, probs = ", ".join(f"{v:g}" for v in z).replace("-", "−"), ", ".join(f"{v:.2f}" for v in p)
+    return pick(
+        f"Softmax of the logits {logits} at temperature T = {temperature:g}: "
+        f"probabilities {probs} (left bars); right, the {len(z)} × {len(z)} Jacobian heatmap, "
+        f"diagonal entries positive, off-diagonal entries negative, the largest entry {J.max():.2f}.",
+        f"温度T = {temperature:g}时，未规范化的预测{logits}的softmax：概率为{probs}（左侧条形图）；"
+        f"右侧是{len(z)} × {len(z)}的雅可比矩阵热图，对角线元素为正，非对角线元素为负，最大元素为{J.max():.2f}。",
     )
 
 
 def static():
     """The same figure for precomputed temperatures, for the HTML book."""
     return precompute(
-        "Softmax explorer", "temperature T", TEMPERATURES, lambda T: draw(LOGITS, T), start=2, dpi=64, describe=describe
+        pick("Softmax explorer", "softmax探索器"), pick("temperature T", "温度T"), TEMPERATURES, lambda T: draw(LOGITS, T),
+        start=2, dpi=64, describe=describe,
     )

@@ -14,12 +14,15 @@ announces what the new frame shows as the slider moves (hidden frames are
 """
 
 import base64
+import hashlib
 import html
 import io
 import json
 import re
 
 import matplotlib.pyplot as plt
+
+from ..language import pick
 
 HANDLER = (
     "var box=this.closest('.chainrule-explorer'),i=+this.value,labels=JSON.parse(this.dataset.labels),shown;"
@@ -39,7 +42,15 @@ def figure_png(fig, dpi=80):
 
 def default_description(title, parameter, label, k, n):
     """What can be said without knowing the figure: which frame, at which value."""
-    return f"{title}, frame {k + 1} of {n}: the figure for {parameter} = {label}."
+    return pick(f"{title}, frame {k + 1} of {n}: the figure for {parameter} = {label}.",
+                f"{title}，第{k + 1}帧（共{n}帧）：{parameter} = {label}时的图。")
+
+
+def long_enough(description):
+    """A description says something: four words, or in Chinese (no spaces) eight characters."""
+    if not isinstance(description, str):
+        return False
+    return len(description.split()) >= 4 or len(re.findall(r"[\u4e00-\u9fff]", description)) >= 8
 
 
 class StaticExplorer:
@@ -57,13 +68,14 @@ class StaticExplorer:
             descriptions = [default_description(title, parameter, label, k, n) for k, label in enumerate(labels)]
         if len(descriptions) != n:
             raise ValueError(f"StaticExplorer: {len(descriptions)} descriptions for {n} frames")
-        if not all(isinstance(d, str) and len(d.split()) >= 4 for d in descriptions):
+        if not all(long_enough(d) for d in descriptions):
             raise ValueError("StaticExplorer: every frame needs a description of at least four words")
         self.title, self.parameter, self.labels, self.frames, self.start = title, parameter, list(labels), frames, start
         self.descriptions = list(descriptions)
 
     def _repr_html_(self):
-        ident = "explorer-" + re.sub(r"[^a-z0-9]+", "-", self.title.lower()).strip("-")
+        slug = re.sub(r"[^a-z0-9]+", "-", self.title.lower()).strip("-") or hashlib.sha1(self.title.encode()).hexdigest()[:8]
+        ident = "explorer-" + slug
         esc = html.escape
         images = "".join(
             f'<img alt="{esc(description)}" '
