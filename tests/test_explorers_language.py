@@ -79,3 +79,15 @@ def test_describe_speaks_the_readers_language(chinese):
     assert "向输入方向" in gradients.describe(20, "sigmoid", "N(0,1)")
     set_language("en")
     assert learning_rate.describe(0.05).startswith("Left: the path of gradient descent")
+
+
+def test_the_backward_trace_has_chinese_headers_in_the_chinese_edition(chinese):
+    import chainrule as cr
+
+    x = cr.Tensor(3.0, name="x")
+    trace = cr.trace_backward(x * x)
+    assert "<th>节点</th>" in trace._repr_html_() and str(trace).startswith("步骤")
+    lines = str(trace).splitlines()
+    assert lines[1].count("-") > 0 and len(lines) == 4
+    set_language("en")
+    assert str(trace).startswith("step  node  op")

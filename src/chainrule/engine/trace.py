@@ -7,10 +7,12 @@ the rows; in Jupyter they show as a table, in a terminal as text.
 """
 
 import html
+import unicodedata
 from dataclasses import dataclass
 
 import numpy as np
 
+from ..language import get_language
 from .backprop import backpropagate, topological_order, vjp
 from .broadcast import unbroadcast
 
@@ -63,6 +65,11 @@ def labels(root):
     return names
 
 
+def _width(text):
+    """Columns a string takes in a monospaced font: a Chinese character takes two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
 class BackwardTrace:
     """The recorded rows of one backward pass (``rows``), shown as a table."""
 
@@ -76,22 +83,29 @@ class BackwardTrace:
         return iter(self.rows)
 
     COLUMNS = ("step", "node", "op", "input", "dL/d(node)", "d(node)/d(input)", "contribution", "dL/d(input) so far")
+    COLUMNS_ZH = ("步骤", "节点", "运算", "输入", "dL/d(节点)", "d(节点)/d(输入)", "贡献", "目前的dL/d(输入)")
+
+    @classmethod
+    def columns(cls):
+        """The headers in the reader's language (the Chinese edition: set_language("zh"))."""
+        return cls.COLUMNS_ZH if get_language() == "zh" else cls.COLUMNS
 
     def _cells(self, row):
         numbers = (row.upstream, row.local, row.contribution, row.total)
         return (str(row.step), row.node, row.op, row.input, *(fmt(v) for v in numbers))
 
     def __str__(self):
-        table = [self.COLUMNS] + [self._cells(r) for r in self.rows]
-        widths = [max(len(line[i]) for line in table) for i in range(len(self.COLUMNS))]
-        lines = ["  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=False)).rstrip() for line in table]
+        table = [self.columns()] + [self._cells(r) for r in self.rows]
+        widths = [max(_width(line[i]) for line in table) for i in range(len(self.COLUMNS))]
+        lines = ["  ".join(cell + " " * (w - _width(cell)) for cell, w in zip(line, widths, strict=False)).rstrip()
+                 for line in table]
         lines.insert(1, "  ".join("-" * w for w in widths))
         return "\n".join(lines)
 
     __repr__ = __str__
 
     def _repr_html_(self):
-        head = "".join(f"<th>{html.escape(c)}</th>" for c in self.COLUMNS)
+        head = "".join(f"<th>{html.escape(c)}</th>" for c in self.columns())
         body = "".join(
             "<tr>" + "".join(f"<td><code>{html.escape(c)}</code></td>" for c in self._cells(r)) + "</tr>" for r in self.rows
         )
