@@ -31,12 +31,20 @@ def bwrap_arguments(spec, as_root):
     # kernel, once it is no longer root, could not reach /root/.pyenv/… below them).
     parents = sorted({str(p) for _, dest in spec["read_only"] + spec["files"] for p in Path(dest).parents}
                      | {str(p) for dest, _ in spec["tmpfs"] for p in Path(dest).parents} - {"/"})
+    # The tmpfs mounts first: a read-only mount below one of them (a repository in /tmp/…, its
+    # .venv) must be made inside the tmpfs, not hidden by it.
+    tmpfs = sorted(spec["tmpfs"], key=lambda entry: len(Path(entry[0]).parts))
+    made = set()
+    for dest, size in tmpfs:
+        for folder in [p for p in parents if Path(dest).is_relative_to(p) and p not in made]:
+            args += ["--perms", "0755", "--dir", folder]
+            made.add(folder)
+        args += ["--perms", "1777" if dest == "/tmp" else "0700", "--size", str(size), "--tmpfs", dest]
     for folder in parents:
-        args += ["--perms", "0755", "--dir", folder]
+        if folder not in made:
+            args += ["--perms", "0755", "--dir", folder]
     for source, dest in spec["read_only"]:
         args += ["--ro-bind", source, dest]
-    for dest, size in spec["tmpfs"]:
-        args += ["--perms", "1777" if dest == "/tmp" else "0700", "--size", str(size), "--tmpfs", dest]
     for source, dest in spec["files"]:
         with open(source, "rb") as f:  # bwrap copies it in from this descriptor
             fd = os.dup(f.fileno())
