@@ -120,7 +120,10 @@ attempt("real", lambda: open({p['package_core']}, "a").write("# patched"))
         "kill": f"""
 import signal
 attempt("grader", lambda: os.kill({os.getpid()}, signal.SIGKILL))
-attempt("init", lambda: os.kill(1, signal.SIGKILL))
+try:  # the sandbox's own init: at worst this ends this submission's kernel, no one else's
+    os.kill(1, signal.SIGKILL)
+except OSError:
+    pass
 """,
     }
 

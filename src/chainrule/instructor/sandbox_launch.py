@@ -23,7 +23,7 @@ def bwrap_arguments(spec, as_root):
         # No user namespace: the kernel then changes to a real unprivileged user (``--drop``).
         args += ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try"]
     else:
-        args += ["--unshare-all", "--disable-userns"]
+        args += ["--unshare-all", "--unshare-user", "--disable-userns"]
     args += ["--proc", "/proc", "--dev", "/dev"]
     for target, link in spec["symlinks"]:
         args += ["--symlink", target, link]
