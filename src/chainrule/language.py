@@ -6,6 +6,7 @@ is made: ``tr(english, chinese)`` returns a ``Text`` that becomes the current la
 string when printed, so a message never falls back to the other language silently.
 """
 
+import contextlib
 import os
 
 LANGUAGES = ("en", "zh")
@@ -22,6 +23,17 @@ def set_language(language):
 
 def get_language():
     return _current
+
+
+@contextlib.contextmanager
+def speaking(language):
+    """``with speaking("zh"):`` messages made inside are in that language; the previous one after."""
+    before = _current
+    set_language(language)
+    try:
+        yield
+    finally:
+        set_language(before)
 
 
 class Text:

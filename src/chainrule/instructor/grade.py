@@ -16,7 +16,6 @@ exercise ("uses the book's reference solution"). The grader only ever reads a su
 """
 
 import base64
-import contextlib
 import copy
 import csv
 import json
@@ -34,9 +33,9 @@ from jupyter_core.utils import run_sync
 
 from ..exercises.core import EXERCISES, evaluate
 from ..exercises.remote import MARK, decode
-from ..language import get_language, pick, set_language
+from ..language import pick, speaking
 from .report import class_summary, write_html
-from .sandbox import Limits, Sandbox, SandboxUnavailable  # noqa: F401  (grade raises it)
+from .sandbox import Limits, Sandbox
 
 NO_SANDBOX_WARNING = (
     "WARNING: grading without a sandbox (--no-sandbox): each submission runs as you, can read and "
@@ -103,16 +102,6 @@ def notebook_language(nb):
     Chinese edition's setup cell), else "en". The grader's feedback follows it."""
     code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
     return "zh" if ZH_NOTEBOOK.search(code) else "en"
-
-
-@contextlib.contextmanager
-def speaking(language):
-    before = get_language()
-    set_language(language)
-    try:
-        yield
-    finally:
-        set_language(before)
 
 
 def function_name(exercise_id):

@@ -36,8 +36,8 @@ import nbformat
 import chainrule
 
 from ..exercises.core import EXERCISES
-from ..language import pick
-from .grade import exercise_ids, grade_notebook, notebook_language, speaking
+from ..language import pick, speaking
+from .grade import exercise_ids, grade_notebook
 from .sandbox import Limits, Sandbox, SandboxUnavailable
 
 TENSORFLOW = "tensorflow>=2.15,<3"  # as requirements.txt: the chapters that import it need it
@@ -194,9 +194,7 @@ def run(root, config_path):
     path, why = choose_notebook(root / "submission", config)
     graded = None
     if path is not None:
-        nb = nbformat.read(path, as_version=4)
-        language = notebook_language(nb)
-        box, note = None, None
+        note = None
         try:
             box = Sandbox(Limits())
         except SandboxUnavailable as exc:
@@ -210,7 +208,7 @@ def run(root, config_path):
             graded.notes.append(note)
         if not graded.results and graded.reason:
             why = graded.reason
-    with speaking(language if path is not None else "en"):
+    with speaking(graded.language if graded else "en"):  # the notebook's language
         results = results_for(graded, config, why)
     (results_dir / "results.json").write_text(json.dumps(results, indent=1, ensure_ascii=False), encoding="utf-8")
     return results

@@ -110,6 +110,7 @@ def host_symlinks():
     return links
 
 
+@cache
 def python_paths():
     """What the kernel's Python reads: its installation, the environment's packages, and every
     directory on a clean interpreter's sys.path (.pth files included) except the one holding
@@ -132,7 +133,7 @@ def python_paths():
         if any(p == path or p in path.parents for p in paths):
             continue  # inside one already mounted
         paths.append(path)
-    return [str(p) for p in paths], str(package)
+    return tuple(str(p) for p in paths), str(package)
 
 
 def matplotlib_font_cache():
@@ -169,15 +170,19 @@ class Sandbox:
         self.package = package
         self.font_cache = matplotlib_font_cache()
 
+    def kernel_env(self, home, **extra):
+        """The kernel's whole environment (it starts from none): a home of its own, and matplotlib's
+        settings there (``font_cache`` puts the grader's font list in it)."""
+        return {
+            "HOME": home, "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0",
+            "TF_CPP_MIN_LOG_LEVEL": "3", "MPLCONFIGDIR": f"{home}/.config/matplotlib", **extra, **self.env,
+        }
+
     def spec(self, stage, notebook):
         """What sandbox_launch mounts and sets for one kernel whose files are in ``stage``."""
         mounts = [["/usr", "/usr"], ["/etc", "/etc"]] + [[p, p] for p in self.python] + [[str(self.locked), self.package]]
         venv_bin = str(Path(sys.prefix) / "bin")
-        env = {
-            "HOME": WORKDIR, "PATH": f"{venv_bin}:/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8",
-            "TMPDIR": "/tmp", "PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0", "TF_CPP_MIN_LOG_LEVEL": "3",
-            "MPLCONFIGDIR": f"{WORKDIR}/.config/matplotlib", **self.env,
-        }
+        env = self.kernel_env(WORKDIR, PATH=f"{venv_bin}:/usr/local/bin:/usr/bin:/bin", TMPDIR="/tmp")
         size = self.limits.disk_mb * 2**20
         return {
             "bwrap": self.bwrap,
@@ -213,14 +218,35 @@ class Sandbox:
         self.close()
 
 
-class SandboxedKernelManager(AsyncKernelManager):
+class StagedKernelManager(AsyncKernelManager):
+    """A kernel started by sandbox_launch from the files in ``stage`` (its spec, connection file
+    and log), which go when the kernel does."""
+
+    def __init__(self, sandbox, stage, notebook, **kw):
+        super().__init__(**kw)
+        self.sandbox, self.stage, self.notebook = sandbox, stage, notebook
+        self.connection_file = str(stage / "kernel.json")
+
+    async def _launch_logged(self, kernel_cmd, spec, **kw):
+        (self.stage / "spec.json").write_text(json.dumps(spec))
+        kw.pop("env", None)  # the spec holds the kernel's whole environment
+        # The kernel's own output (its banner, a crash) goes to a log, not the grader's terminal.
+        kw["stdout"] = subprocess.DEVNULL
+        with (self.stage / "kernel.log").open("wb") as log:
+            kw["stderr"] = log
+            await super()._async_launch_kernel(kernel_cmd, **kw)
+
+    async def _async_cleanup_resources(self, restart=False):
+        await super()._async_cleanup_resources(restart)
+        if not restart:
+            shutil.rmtree(self.stage, ignore_errors=True)
+
+
+class SandboxedKernelManager(StagedKernelManager):
     """A kernel manager whose kernel starts in the sandbox and is reached over IPC sockets."""
 
     def __init__(self, sandbox, stage, notebook, **kw):
-        super().__init__(transport="ipc", ip=f"{SOCKETS}/kernel", **kw)
-        self.sandbox, self.stage, self.notebook = sandbox, stage, notebook
-        self.connection_file = str(stage / "kernel.json")
-        self.sandbox_pid = None
+        super().__init__(sandbox, stage, notebook, transport="ipc", ip=f"{SOCKETS}/kernel", **kw)
 
     @property
     def kernel_spec(self):
@@ -234,17 +260,9 @@ class SandboxedKernelManager(AsyncKernelManager):
         )
 
     async def _async_launch_kernel(self, kernel_cmd, **kw):
-        (self.stage / "spec.json").write_text(json.dumps(self.sandbox.spec(self.stage, self.notebook)))
-        kw.pop("env", None)  # bwrap starts from an empty environment (--clearenv)
-        # The kernel's own output (its banner, a crash) goes to a log, not the grader's terminal.
-        kw["stdout"] = subprocess.DEVNULL
-        with (self.stage / "kernel.log").open("wb") as log:
-            kw["stderr"] = log
-            await super()._async_launch_kernel(kernel_cmd, **kw)
-        pid = self._wait_for_sandbox()
-        self.sandbox_pid = pid
+        await self._launch_logged(kernel_cmd, self.sandbox.spec(self.stage, self.notebook), **kw)
         # The sockets live in the sandbox's tmpfs; the grader reaches them through its root.
-        self.ip = f"/proc/{pid}/root{SOCKETS}/kernel"
+        self.ip = f"/proc/{self._wait_for_sandbox()}/root{SOCKETS}/kernel"
 
     def _wait_for_sandbox(self, timeout=30):
         info = self.stage / "info.json"
@@ -264,11 +282,6 @@ class SandboxedKernelManager(AsyncKernelManager):
             time.sleep(0.02)
         raise SandboxUnavailable(f"the sandbox did not start within {timeout} s")
 
-    async def _async_cleanup_resources(self, restart=False):
-        await super()._async_cleanup_resources(restart)
-        if not restart:
-            shutil.rmtree(self.stage, ignore_errors=True)
-
 
 def others_can_run(executable):
     """Whether a user who is not the owner can reach and run ``executable`` (and its real file)."""
@@ -278,15 +291,13 @@ def others_can_run(executable):
     return True
 
 
-class LockedKernelManager(AsyncKernelManager):
+class LockedKernelManager(StagedKernelManager):
     """``isolation="lock"``: an ordinary kernel that imports the locked package, with the limits,
     in a working directory of its own (as root: as a user of its own, see sandbox_launch)."""
 
     def __init__(self, sandbox, stage, notebook, **kw):
-        super().__init__(**kw)
-        self.sandbox, self.stage, self.notebook = sandbox, stage, notebook
+        super().__init__(sandbox, stage, notebook, **kw)
         self.stage.chmod(0o755)
-        self.connection_file = str(stage / "kernel.json")
 
     @property
     def kernel_spec(self):
@@ -301,25 +312,16 @@ class LockedKernelManager(AsyncKernelManager):
         work = self.stage / "work"
         work.mkdir()
         shutil.copyfile(self.notebook, work / self.notebook.name)
-        env = {
-            "HOME": str(work), "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8",
-            "PYTHONPATH": str(self.sandbox.root), "PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0",
-            "TF_CPP_MIN_LOG_LEVEL": "3", **self.sandbox.env,
-        }
+        env = self.sandbox.kernel_env(str(work), PATH=os.environ.get("PATH", "/usr/bin:/bin"),
+                                      PYTHONPATH=str(self.sandbox.root))
+        if self.sandbox.font_cache:
+            config = Path(env["MPLCONFIGDIR"])
+            config.mkdir(parents=True)
+            shutil.copyfile(self.sandbox.font_cache, config / self.sandbox.font_cache.name)
         # As root the kernel becomes a user of its own, if that user can run this Python at all
         # (not one under root's 0700 home); on Gradescope it can (setup.sh's /autograder/venv).
         drop = os.getuid() == 0 and others_can_run(sys.executable)
         spec = {"limits": self.sandbox.limits.rlimits(), "cwd": str(work), "env": env,
                 "writable": [str(work), self.connection_file], "drop": drop}
-        (self.stage / "spec.json").write_text(json.dumps(spec))
-        kw.pop("env", None)
         kw["cwd"] = str(work)
-        kw["stdout"] = subprocess.DEVNULL
-        with (self.stage / "kernel.log").open("wb") as log:
-            kw["stderr"] = log
-            await super()._async_launch_kernel(kernel_cmd, **kw)
-
-    async def _async_cleanup_resources(self, restart=False):
-        await super()._async_cleanup_resources(restart)
-        if not restart:
-            shutil.rmtree(self.stage, ignore_errors=True)
+        await self._launch_logged(kernel_cmd, spec, **kw)

@@ -78,16 +78,21 @@ def set_limits(limits):
         resource.setrlimit(getattr(resource, name), (value, value))
 
 
-def drop(uid, gid, writable, command):
-    """Inside the sandbox, as root: hand the writable directories to the kernel's own user,
-    become it (its processes are counted by RLIMIT_NPROC, root's are not), start the kernel."""
+def become(uid, writable):
+    """As root: hand the ``writable`` folders and files to user ``uid`` (group ``uid``) and become
+    it — its processes are counted by RLIMIT_NPROC, root's are not."""
     for top in writable:
-        for folder, _, files in os.walk(top):
+        for folder, _, files in os.walk(top) if os.path.isdir(top) else [(top, [], [])]:
             for name in [folder, *(os.path.join(folder, f) for f in files)]:
-                os.chown(name, uid, gid)
+                os.chown(name, uid, uid)
     os.setgroups([])
-    os.setgid(gid)
+    os.setgid(uid)
     os.setuid(uid)
+
+
+def drop(uid, writable, command):
+    """Inside the sandbox, as root: become the kernel's own user, then start the kernel."""
+    become(uid, writable)
     os.execv(command[0], command)
 
 
@@ -99,14 +104,7 @@ def lock_only(spec_path, command):
     set_limits(spec["limits"])
     os.chdir(spec["cwd"])
     if spec["drop"]:
-        uid = FIRST_UID + os.getpid()
-        for top in spec["writable"]:
-            for folder, _, files in os.walk(top) if os.path.isdir(top) else [(top, [], [])]:
-                for name in [folder, *(os.path.join(folder, f) for f in files)]:
-                    os.chown(name, uid, uid)
-        os.setgroups([])
-        os.setgid(uid)
-        os.setuid(uid)
+        become(FIRST_UID + os.getpid(), spec["writable"])
     os.execve(command[0], command, spec["env"])
 
 
@@ -115,7 +113,7 @@ def main(argv):
         lock_only(argv[1], argv[3:])
     if argv[:1] == ["--drop"]:
         separator = argv.index("--")
-        drop(int(argv[1]), int(argv[2]), argv[3:separator], argv[separator + 1 :])
+        drop(int(argv[1]), argv[2:separator], argv[separator + 1 :])
     spec_path, separator, *command = argv
     if separator != "--" or not command:
         sys.exit("usage: python -m chainrule.instructor.sandbox_launch SPEC -- COMMAND...")
@@ -128,8 +126,8 @@ def main(argv):
         # A user of its own, no one's on this machine: RLIMIT_NPROC counts processes per user,
         # so a fork bomb in one kernel cannot starve another graded beside it. Our PID (bwrap's,
         # after exec) is unique while the sandbox lives.
-        ids = [str(FIRST_UID + os.getpid())] * 2
-        command = [sys.executable, "-I", spec["launcher"], "--drop", *ids, *writable, "--", *command]
+        uid = str(FIRST_UID + os.getpid())
+        command = [sys.executable, "-I", spec["launcher"], "--drop", uid, *writable, "--", *command]
     limits = dict(spec["limits"])
     if not as_root and "RLIMIT_NPROC" in limits:
         # As a normal user the count is of all your processes (your desktop's too): allow this many more.
