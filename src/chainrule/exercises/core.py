@@ -306,6 +306,7 @@ def labelled(name, text):
 
 
 OUTPUT_SEPARATORS = (": ", "：")
+NAME_JOINERS = {": ": ", ", "：": "、"}  # several outputs named before one separator: "∂L/∂a, ∂L/∂b: …"
 
 
 def split_output(message):
@@ -586,8 +587,7 @@ def distinct(messages, outputs=()):
         output, colon, rest = split_output(message)
         if output in outputs and rest in where:
             names, sep, _ = split_output(merged[where[rest]])
-            joiner = "、" if sep == "：" else ", "
-            merged[where[rest]] = f"{names}{joiner}{output}{sep}{rest}"
+            merged[where[rest]] = f"{names}{NAME_JOINERS[sep]}{output}{sep}{rest}"
             continue
         if output in outputs:
             where.setdefault(rest, len(merged))

@@ -16,6 +16,8 @@ from . import lock
 from .core import local_caller
 
 MARK = "@@chainrule-grade@@"
+# The report on a function that is, or called, a locked reference solution (exercises/lock.py).
+USES_REFERENCE = {"value": None, "failure": None, "changed": False, "reference": True}
 
 
 def encode(value):
@@ -62,12 +64,12 @@ def run_case(function_name, payload, seconds=None):
         failure = pick(f"the notebook defines no function {function_name}", f"笔记本中没有定义函数 {function_name}")
         report = {"value": None, "failure": failure, "changed": False}
     elif lock.is_locked(fn):  # `from chainrule.exercises.<chapter> import <reference>`: not called at all
-        report = {"value": None, "failure": None, "changed": False, "reference": True}
+        report = USES_REFERENCE
     else:
         lock.USED.clear()
         value, failure, changed = local_caller(fn, seconds)(args)
         report = {"value": encode(value) if failure is None else None, "failure": failure, "changed": changed}
         if lock.USED:  # it called a locked reference (or its helper), by whatever route
-            report = {"value": None, "failure": None, "changed": False, "reference": True}
+            report = USES_REFERENCE
             lock.USED.clear()
     print(MARK + json.dumps(report))

@@ -18,7 +18,7 @@ import re
 from collections import Counter
 from pathlib import Path
 
-from ..exercises.core import EXERCISES
+from ..exercises.core import EXERCISES, NAME_JOINERS, split_output
 
 NUMBER = re.compile(r"(?<![\w.])[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:e[-+]?\d+)?(?![\w])", re.IGNORECASE)
 BANDS = [("all cases passed", "passed"), ("some cases passed", "partial"), ("no case passed", "failed"),
@@ -33,11 +33,9 @@ def pattern(message):
 
 def without_output_name(message, outputs):
     """The diagnosis without the "<output name(s)>: " (Chinese: "：") the checker puts before it."""
-    from ..exercises.core import split_output
-
     names, sep, rest = split_output(message)
     known = {str(n) for n in outputs}
-    if sep and names and all(part.strip() in known for part in re.split(r", |、", names)):
+    if sep and names and all(part in known for part in names.split(NAME_JOINERS[sep])):
         return rest
     return message
 
