@@ -11,6 +11,9 @@ for>`` holding the parameter alone, its value is read out once through ``aria-va
 ("0.05"), and the shown frame's description is repeated as text in a polite live region, so a screen reader
 announces what the new frame shows as the slider moves (hidden frames are
 ``display:none`` and so out of the accessibility tree).
+
+Without a slider (the PDF edition), the stored output also carries the start frame as
+image/png with its description (``_repr_png_``).
 """
 
 import base64
@@ -98,6 +101,13 @@ class StaticExplorer:
             f'<p class="chainrule-explorer-description" aria-live="polite" style="font-size:0.9em;margin:0.3em 0">'
             f"{esc(self.descriptions[self.start])}</p></div>"
         )
+
+    def _repr_png_(self):
+        """The start frame alone, with its description as the image's alt text: what a medium
+        without a slider shows (the PDF: myst-nb's LaTeX output prefers image/png, and the book's
+        LaTeX builder prints the description under it, see tools/pdf_latex.py). Jupyter and the
+        HTML book prefer text/html, the slider."""
+        return self.frames[self.start], {"alt": self.descriptions[self.start]}
 
     def __repr__(self):
         return f"<{self.title}: a slider over {len(self.frames)} precomputed frames of {self.parameter}>"
