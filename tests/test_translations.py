@@ -59,8 +59,11 @@ def prepared(tmp_path_factory):
     copy = load_tool(root)
     for page in copy.english_pages():
         entries = {e["id"]: e for e in copy.sync(page)}
-        for key, _kind, source in copy.units(page):
+        for key, kind, source in copy.units(page):
             entry = entries[key]
+            if kind == copy.LABELS:
+                entry["zh"] = {label: (entry.get("zh") or {}).get(label) or label for label in source}
+                continue
             if not entry.get("zh") or entry["fingerprint"] != copy.fingerprint(source):
                 entry["zh"] = source if isinstance(source, str) else dict(source)
                 entry["source"], entry["fingerprint"] = source, copy.fingerprint(source)
@@ -205,6 +208,89 @@ def test_build_keeps_outputs_while_the_code_is_unchanged_and_drops_them_when_it_
     assert run(book, "check")[0] == 0
 
 
+# --- a figure's words: _("…") (issue 25 §1) ---------------------------------------------------
+
+
+def _mark(book, source):
+    """Append a code cell to the English chapter; its id."""
+    path = book / "book" / CHAPTER
+    nb = read(path)
+    nb["cells"].append({"cell_type": "code", "id": "labelled", "metadata": {}, "execution_count": None,
+                        "outputs": [], "source": source})
+    write(path, nb)
+    return "labelled"
+
+
+def _translate_labels(book, zh):
+    translation = book / "book" / CHAPTER.replace(".ipynb", ".zh.yml")
+    entries = tool.yaml.safe_load(translation.read_text(encoding="utf-8"))
+    entry = next(e for e in entries if e["id"] == tool.LABELS)
+    entry["zh"].update(zh)
+    translation.write_text(tool.yaml.safe_dump(entries, allow_unicode=True), encoding="utf-8")
+
+
+def test_a_new_figure_word_fails_the_gate_naming_page_and_string_until_translated(book):
+    _mark(book, 'import matplotlib.pyplot as plt\nplt.xlabel(_("training step"))\nplt.ylabel(_("loss $L$"))\n')
+    code, out = run(book, "check")
+    assert code == 1
+    assert f"book/{CHAPTER} labels: “training step” has no translation" in out
+    assert f"book/{CHAPTER} labels: “loss $L$” has no translation" in out
+    assert run(book, "build")[0] == 1  # nothing written while a word has no Chinese
+    assert run(book, "sync", f"book/{CHAPTER}")[0] == 0  # the translator's step: the new words, zh null
+    _translate_labels(book, {"training step": "训练步数", "loss $L$": "损失 $L$"})
+    code, out = run(book, "check")
+    assert code == 1 and f"zh/book/{CHAPTER} cell" in out  # translated; zh/ not rebuilt yet
+    assert run(book, "build")[0] == 0
+    assert run(book, "check")[0] == 0
+    setup = "".join(next(c for c in read(book / "zh" / "book" / CHAPTER)["cells"] if c["cell_type"] == "code")["source"])
+    assert '"training step": "训练步数",' in setup and setup.rstrip().endswith("})")
+    compile(setup.split("\n", setup.count("\n") - setup[setup.index("import chainrule  #"):].count("\n"))[-1], "setup", "exec")
+
+
+def test_a_stale_or_misplaced_figure_word_fails_the_gate(book):
+    _mark(book, 'import matplotlib.pyplot as plt\nplt.title(_("weights"))\n')
+    run(book, "sync", f"book/{CHAPTER}")
+    _translate_labels(book, {"weights": "权重", "biases": "偏置"})  # "biases" is marked nowhere
+    out = run(book, "check")[1]
+    assert f"book/{CHAPTER} labels: “biases” is translated but the English no longer marks it" in out
+    _translate_labels(book, {"weights": "$权重$"})
+    out = run(book, "check")[1]
+    assert "“weights” → “$权重$” puts Chinese inside $…$" in out
+
+
+def test_the_marker_must_take_a_literal_and_must_not_be_assigned(book):
+    cell = _mark(book, 'name = "x"\nprint(_(name))\nfor _ in range(3):\n    pass\n%matplotlib inline\n')
+    out = run(book, "check")[1]
+    assert f"book/{CHAPTER} cell {cell} line 2: _() takes one string literal" in out
+    assert f"book/{CHAPTER} cell {cell} line 3: assigns _, the figure-text marker" in out
+
+
+def test_the_marker_speaks_chinese_only_in_the_chinese_edition_with_a_chinese_font(monkeypatch):
+    import chainrule
+    from chainrule import _, language
+    from chainrule.notebook import style
+
+    try:
+        chainrule.set_language("zh", labels={"step": "步"})
+        monkeypatch.setattr(style, "cjk_font", lambda: "Noto Sans CJK SC")
+        assert _("step") == "步" and _("not translated") == "not translated"
+        monkeypatch.setattr(style, "cjk_font", lambda: None)  # no Chinese font: English, not boxes
+        assert _("step") == "step"
+        monkeypatch.setattr(style, "cjk_font", lambda: "Noto Sans CJK SC")
+        chainrule.set_language("en")
+        assert _("step") == "step"
+        with pytest.raises(ValueError, match="labels must be a dict"):
+            chainrule.set_language("zh", labels={"step": 1})
+    finally:
+        language.set_language("en", labels={})
+
+
+@pytest.mark.parametrize("english", sorted((ROOT / "book").glob("*.ipynb")), ids=lambda p: p.name)
+def test_every_figure_word_of_the_book_is_translated(english):
+    entry = {e["id"]: e for e in tool.load(english)}.get(tool.LABELS)
+    assert tool.label_problems(english, entry) == []
+
+
 # --- the real zh/ ----------------------------------------------------------------------------
 
 ENGLISH = sorted((ROOT / "book").glob("*.ipynb"))
@@ -236,7 +322,8 @@ def test_chinese_notebook_code_is_the_english_code_apart_from_the_language_line(
     en_code = [c for c in en.cells if c.cell_type == "code"]
     zh_code = [c for c in zh.cells if c.cell_type == "code"]
     setup_en, setup_zh = en_code[0].source, zh_code[0].source
-    assert setup_zh == setup_en.rstrip("\n") + "\n" + tool.LANGUAGE_LINE
+    labels = {e["id"]: e for e in tool.load(english)}.get(tool.LABELS, {}).get("zh")
+    assert setup_zh == setup_en.rstrip("\n") + "\n" + tool.language_line(labels)
     assert tool.LANGUAGE_LINE.startswith('import chainrule; chainrule.set_language("zh")')
     for a, b in zip(en_code[1:], zh_code[1:], strict=True):
         assert b.source == a.source, f"cell {a.id}"

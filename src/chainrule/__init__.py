@@ -49,6 +49,7 @@ from .engine.jacobian import jacobian
 from .engine.rules import RULES
 from .engine.tensor import Tensor
 from .engine.trace import BackwardTrace, trace_backward
+from .language import _ as _  # _: a figure's words (language.py)
 from .language import get_language, set_language
 
 # The book's models and helpers, as cr.nn, cr.optim, ... and ``from chainrule import deep``.

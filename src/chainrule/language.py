@@ -4,20 +4,35 @@ Chinese edition, whose notebooks run ``chainrule.set_language("zh")`` in their s
 Every message the checker or the chapter summary shows is written in both languages where it
 is made: ``tr(english, chinese)`` returns a ``Text`` that becomes the current language's
 string when printed, so a message never falls back to the other language silently.
+
+What a notebook's own figures show (titles, axis labels, legends) is written in English and
+marked with ``_()``, gettext's name: ``ax.set_xlabel(_("step"))``. The translations live with
+the page's other translations (``book/NN_x.zh.yml``, unit ``labels``, checked by the drift
+gate), and the Chinese notebook's setup cell passes them in: ``set_language("zh", labels={…})``.
 """
 
 import contextlib
 import os
+import unicodedata
 
 LANGUAGES = ("en", "zh")
 _current = os.environ.get("CHAINRULE_LANGUAGE", "en") if os.environ.get("CHAINRULE_LANGUAGE") in LANGUAGES else "en"
+_labels = {}  # a figure's English words → their Chinese, for _()
 
 
-def set_language(language):
-    """Choose the language of check() and summary(): "en" (English) or "zh" (中文)."""
-    global _current
+def set_language(language, labels=None):
+    """Choose the language of check() and summary(): "en" (English) or "zh" (中文).
+
+    ``labels`` ({English: Chinese}, optional): the Chinese of the words the notebook's figures
+    mark with ``_()``; they replace the ones given before.
+    """
+    global _current, _labels
     if language not in LANGUAGES:
         raise ValueError(f"set_language: expected one of {LANGUAGES}, got {language!r}")
+    if labels is not None:
+        if not isinstance(labels, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in labels.items()):
+            raise ValueError("set_language: labels must be a dict of English text to Chinese text")
+        _labels = dict(labels)
     _current = language
 
 
@@ -82,6 +97,24 @@ class Text:
 def tr(en, zh):
     """A message in English and Chinese: ``tr("a sign is flipped", "符号反了")``."""
     return Text(en, zh)
+
+
+def _(text):
+    """A figure's words in the reader's language (gettext's marker): ``ax.set_title(_("loss"))``.
+
+    English unless the notebook speaks Chinese, has a translation for ``text`` (the Chinese
+    edition's setup cell passes them to ``set_language``) and matplotlib has a Chinese font
+    (without one the Chinese would draw as empty boxes: English is the readable fallback)."""
+    if _current != "zh" or text not in _labels:
+        return text
+    from .notebook.style import cjk_font  # here only: matplotlib is not needed to speak
+
+    return _labels[text] if cjk_font() else text
+
+
+def display_width(text):
+    """Columns a string takes in a monospaced font: a Chinese character takes two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 def pick(en, zh):

@@ -21,7 +21,8 @@ At a kink the rule states the derivative it takes (``second_order`` and the vjp 
 |·|′(0) = 0, ReLU′(0) = 0, clip′ = 0 at its bounds, a tie of max/maximum split evenly.
 
 The formulas and the book section that derives each rule sit in the decorator, so
-``chainrule.rules.table()`` prints the same table the book shows. Gradients here may have the
+``chainrule.rules.show()`` prints the same table the book shows (in Chinese in the Chinese
+edition: rules_zh.py). Gradients here may have the
 output's (broadcast) shape; the engine sums them back to each input's shape
 (``broadcast.unbroadcast``). Rules never import Tensor: they are plain math, testable alone.
 """
@@ -33,8 +34,10 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.special import expit
 
+from ..language import display_width, get_language
 from .broadcast import broadcast_shape, unbroadcast
 from .errors import ShapeError
+from .rules_zh import SECTIONS_ZH, TEXTS_ZH
 
 
 @dataclass(frozen=True)
@@ -78,9 +81,43 @@ def rule(name, vjp, jvp, section=RULES_CH, second_order="", saves=False, table=T
     return register
 
 
-def table():
-    """The rules as (operation, reverse mode (VJP), forward mode (JVP), section) rows."""
-    return [(r.name, r.reverse, r.forward_mode, r.section) for r in RULES.values()]
+def _words(text, language):
+    """A rule's text or section in ``language`` (the Chinese in rules_zh.py; the maths is the same)."""
+    if language != "zh":
+        return text
+    if "§" in text:
+        return " § ".join(SECTIONS_ZH.get(part.strip(), part.strip()) for part in text.split("§"))
+    return TEXTS_ZH.get(text, text)
+
+
+def _section_is(rule, section):
+    """``section``: the last part of a rule's section ("Kinks and routing"), in English or Chinese."""
+    last = rule.section.split("§")[-1].strip()
+    return section in (last, SECTIONS_ZH.get(last))
+
+
+def table(section=None):
+    """The rules as (operation, reverse mode (VJP), forward mode (JVP), section) rows, in the
+    reader's language (``set_language``). ``section="Kinks and routing"``: that section's rules."""
+    language = get_language()
+    return [(r.name, _words(r.reverse, language), _words(r.forward_mode, language), _words(r.section, language))
+            for r in RULES.values() if section is None or _section_is(r, section)]
+
+
+def show(names=None, section=None, forward=True):
+    """Print the rules table aligned (a Chinese character takes two columns): every rule, the
+    ones ``names`` lists, or one ``section``'s; ``forward=False`` leaves out forward mode."""
+    rows = [row for row in table(section) if names is None or row[0] in names]
+    if names is not None and (unknown := set(names) - {row[0] for row in rows}):
+        raise ValueError(f"rules.show: no rule named {', '.join(sorted(unknown))} (cr.rules.RULES lists them)")
+    brackets = "（）" if get_language() == "zh" else "()"
+    columns = [[name, reverse] + ([forward_mode] if forward else []) + [sec.split("§")[-1].strip().join(brackets)]
+               for name, reverse, forward_mode, sec in rows]
+    widths = [max(display_width(c[i]) for c in columns) for i in range(len(columns[0]))] if columns else []
+    for c in columns:
+        cells = [" " * (widths[0] - display_width(c[0])) + c[0]]
+        cells += [cell + " " * (w - display_width(cell)) for cell, w in zip(c[1:], widths[1:], strict=True)]
+        print("  ".join(cells).rstrip())
 
 
 def call(rule, *args, **params):

@@ -7,12 +7,11 @@ the rows; in Jupyter they show as a table, in a terminal as text.
 """
 
 import html
-import unicodedata
 from dataclasses import dataclass
 
 import numpy as np
 
-from ..language import get_language
+from ..language import display_width, get_language
 from .backprop import backpropagate, topological_order, vjp
 from .broadcast import unbroadcast
 
@@ -65,11 +64,6 @@ def labels(root):
     return names
 
 
-def _width(text):
-    """Columns a string takes in a monospaced font: a Chinese character takes two."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
 class BackwardTrace:
     """The recorded rows of one backward pass (``rows``), shown as a table."""
 
@@ -96,8 +90,8 @@ class BackwardTrace:
 
     def __str__(self):
         table = [self.columns()] + [self._cells(r) for r in self.rows]
-        widths = [max(_width(line[i]) for line in table) for i in range(len(self.COLUMNS))]
-        lines = ["  ".join(cell + " " * (w - _width(cell)) for cell, w in zip(line, widths, strict=False)).rstrip()
+        widths = [max(display_width(line[i]) for line in table) for i in range(len(self.COLUMNS))]
+        lines = ["  ".join(cell + " " * (w - display_width(cell)) for cell, w in zip(line, widths, strict=False)).rstrip()
                  for line in table]
         lines.insert(1, "  ".join("-" * w for w in widths))
         return "\n".join(lines)
