@@ -7,6 +7,7 @@ input, so edges always point rightwards, in the direction the forward pass runs.
 import matplotlib.pyplot as plt
 from matplotlib.patches import FancyBboxPatch
 
+from ..notebook.style import figure_text
 from .backprop import topological_order
 from .trace import fmt, labels
 
@@ -30,9 +31,10 @@ def layout(root):
 
 def node_text(node, name, show_grad):
     lines = [name if node.op is None or name.startswith(node.op) else f"{name} = {node.op}"]
-    lines.append(f"= {fmt(node.data)}" if node.size == 1 else f"shape {node.shape}")
+    lines.append(f"= {fmt(node.data)}" if node.size == 1 else figure_text(f"shape {node.shape}", f"形状 {node.shape}"))
     if show_grad and node.grad is not None:
-        lines.append(f"grad {fmt(node.grad)}" if node.size == 1 else "grad: computed")
+        grad = figure_text("grad", "梯度")
+        lines.append(f"{grad} {fmt(node.grad)}" if node.size == 1 else figure_text("grad: computed", "梯度：已算出"))
     return "\n".join(lines)
 
 
