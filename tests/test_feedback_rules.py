@@ -142,8 +142,8 @@ def test_a_guard_reason_repeated_by_several_cases_is_shown_once_in_either_langua
         "your code raised ValueError: operands could not be broadcast together with shapes (6,5) (6,)  (line 5 of your code)",
     ]
     chinese = [
-        "你的代码抛出了 ValueError：operands could not be broadcast together with shapes (4,3) (4,) （你的代码第 5 行）",
-        "你的代码抛出了 ValueError：operands could not be broadcast together with shapes (6,5) (6,) （你的代码第 5 行）",
+        "你的代码抛出了ValueError：operands could not be broadcast together with shapes (4,3) (4,)（你的代码第5行）",
+        "你的代码抛出了ValueError：operands could not be broadcast together with shapes (6,5) (6,)（你的代码第5行）",
     ]
     assert distinct(english) == english[:1]
     assert distinct(chinese) == chinese[:1]

@@ -31,7 +31,7 @@ def layout(root):
 
 def node_text(node, name, show_grad):
     lines = [name if node.op is None or name.startswith(node.op) else f"{name} = {node.op}"]
-    lines.append(f"= {fmt(node.data)}" if node.size == 1 else figure_text(f"shape {node.shape}", f"形状 {node.shape}"))
+    lines.append(f"= {fmt(node.data)}" if node.size == 1 else figure_text(f"shape {node.shape}", f"形状{node.shape}"))
     if show_grad and node.grad is not None:
         grad = figure_text("grad", "梯度")
         lines.append(f"{grad} {fmt(node.grad)}" if node.size == 1 else figure_text("grad: computed", "梯度：已算出"))

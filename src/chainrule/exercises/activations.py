@@ -42,19 +42,19 @@ def _sigmoid_mistakes(got, expected, args, i):
     s = stable_sigmoid(z)
     if matches(got, s):
         return say(
-            tr(f"that is σ(z) itself, not its derivative; see {SIGMOID.en}", f"这是 σ(z) 本身，而不是它的导数；参见{SIGMOID.zh}")
+            tr(f"that is σ(z) itself, not its derivative; see {SIGMOID.en}", f"这是σ(z)本身，而不是它的导数；参见{SIGMOID.zh}")
         )
     if matches(got, z * (1 - z)):
         return say(
             tr(
                 f"the derivative written with the output must be given σ(z), not z; see {SIGMOID.en}",
-                f"用输出表示的导数必须代入 σ(z)，而不是 z；参见{SIGMOID.zh}",
+                f"用输出表示的导数必须代入σ(z)，而不是z；参见{SIGMOID.zh}",
             )
         )
     if matches(got, 1 - s):
         return say(
-            tr(f"that is 1 − σ(z): a factor is missing; see {SIGMOID.en}", f"这是 1 − σ(z)：少了一个因子；参见{SIGMOID.zh}"),
-            tr("σ′ = σ(1 − σ)", "sigmoid 的导数：σ′ = σ(1 − σ)"),
+            tr(f"that is 1 − σ(z): a factor is missing; see {SIGMOID.en}", f"这是1 − σ(z)：少了一个因子；参见{SIGMOID.zh}"),
+            tr("σ′ = σ(1 − σ)", "sigmoid的导数：σ′ = σ(1 − σ)"),
         )
     return None
 
@@ -63,7 +63,7 @@ def _sigmoid_mistakes(got, expected, args, i):
     id="activations.sigmoid_derivative",
     section=SIGMOID,
     chapter=CHAPTER,
-    title=tr("Derivative of the sigmoid", "sigmoid 函数的导数"),
+    title=tr("Derivative of the sigmoid", "sigmoid函数的导数"),
     signature="sigmoid_grad(z)",
     outputs=("σ′(z)",),
     cases=_z_cases,
@@ -85,19 +85,19 @@ def _tanh_mistakes(got, expected, args, i):
         return say(
             tr(
                 f"the derivative of tanh written with its output has that output squared; see {TANH.en}",
-                f"tanh 的导数用输出表示时，含有输出的平方；参见{TANH.zh}",
+                f"tanh的导数用输出表示时，含有输出的平方；参见{TANH.zh}",
             )
         )
     if matches(got, 1 - z**2):
         return say(
             tr(
                 f"the derivative written with the output must be given tanh(z), not z; see {TANH.en}",
-                f"用输出表示的导数必须代入 tanh(z)，而不是 z；参见{TANH.zh}",
+                f"用输出表示的导数必须代入tanh(z)，而不是z；参见{TANH.zh}",
             )
         )
     if matches(got, t):
         return say(
-            tr(f"that is tanh(z) itself, not its derivative; see {TANH.en}", f"这是 tanh(z) 本身，而不是它的导数；参见{TANH.zh}")
+            tr(f"that is tanh(z) itself, not its derivative; see {TANH.en}", f"这是tanh(z)本身，而不是它的导数；参见{TANH.zh}")
         )
     return None
 
@@ -106,7 +106,7 @@ def _tanh_mistakes(got, expected, args, i):
     id="activations.tanh_derivative",
     section=TANH,
     chapter=CHAPTER,
-    title=tr("Derivative of tanh", "tanh 的导数"),
+    title=tr("Derivative of tanh", "tanh的导数"),
     signature="tanh_grad(z)",
     outputs=("tanh′(z)",),
     cases=_z_cases,
@@ -138,21 +138,21 @@ def _relu_mistakes(got, expected, args, i):
             tr(
                 f"right except at z = 0, where ReLU is not differentiable: the exercise fixes the "
                 f"subgradient 0 there (TensorFlow's choice); see {RELU.en}",
-                f"除了 z = 0 处都对；ReLU 在 z = 0 处不可导，本练习规定那里的次梯度为 0（TensorFlow 的选择）；参见{RELU.zh}",
+                f"除了z = 0处都对；ReLU在z = 0处不可导，本练习规定那里的次梯度为0（TensorFlow的选择）；参见{RELU.zh}",
             )
         )
     if matches(got, np.maximum(z, 0)):
         return say(
             tr(
                 f"that is ReLU itself, max(0, z), not its derivative; see {RELU.en}",
-                f"这是 ReLU 本身，即 max(0, z)，而不是它的导数；参见{RELU.zh}",
+                f"这是ReLU本身，即max(0, z)，而不是它的导数；参见{RELU.zh}",
             )
         )
     if matches(got, (z < 0).astype(float)) or matches(got, (z <= 0).astype(float)):
         return say(
             tr(
                 f"the two slopes are swapped: check which side of 0 has slope 1; see {RELU.en}",
-                f"两个斜率对调了：检查 0 的哪一侧斜率为 1；参见{RELU.zh}",
+                f"两个斜率对调了：检查0的哪一侧斜率为1；参见{RELU.zh}",
             )
         )
     return None
@@ -162,7 +162,7 @@ def _relu_mistakes(got, expected, args, i):
     id="activations.relu_subgradient",
     section=RELU,
     chapter=CHAPTER,
-    title=tr("ReLU's derivative and the subgradient at 0", "ReLU 的导数与 0 处的次梯度"),
+    title=tr("ReLU's derivative and the subgradient at 0", "ReLU的导数与0处的次梯度"),
     signature="relu_grad(z)",
     outputs=("ReLU′(z)",),
     cases=_relu_cases,
@@ -188,21 +188,21 @@ def _jacobian_mistakes(got, expected, args, i):
             tr(
                 f"only the diagonal (the source article's formula): every pᵢ depends on every zⱼ, so the "
                 f"off-diagonal entries are not zero; see {JACOBIAN.en}",
-                f"只有对角线（原文的公式）：每个 pᵢ 都依赖于每个 zⱼ，所以非对角元素不为零；参见{JACOBIAN.zh}",
+                f"只有对角线（原文的公式）：每个pᵢ 都依赖于每个zⱼ，所以非对角元素不为零；参见{JACOBIAN.zh}",
             )
         )
     if matches(got, p - p**2):
         return say(
             tr(
                 f"that is the diagonal as a vector; the Jacobian is a C×C matrix; see {JACOBIAN.en}",
-                f"这是写成向量的对角线；雅可比矩阵是 C×C 的矩阵；参见{JACOBIAN.zh}",
+                f"这是写成向量的对角线；雅可比矩阵是C×C的矩阵；参见{JACOBIAN.zh}",
             )
         )
     if matches(got, np.diag(p) + np.outer(p, p)):
         return say(
             tr(
                 f"the off-diagonal entries have the wrong sign: raising zⱼ lowers the other probabilities; see {JACOBIAN.en}",
-                f"非对角元素的符号反了：增大 zⱼ 会降低其他类别的概率；参见{JACOBIAN.zh}",
+                f"非对角元素的符号反了：增大zⱼ 会降低其他类别的概率；参见{JACOBIAN.zh}",
             )
         )
     return None
@@ -212,7 +212,7 @@ def _jacobian_mistakes(got, expected, args, i):
     id="activations.softmax_jacobian",
     section=JACOBIAN,
     chapter=CHAPTER,
-    title=tr("The full softmax Jacobian", "完整的 softmax 雅可比矩阵"),
+    title=tr("The full softmax Jacobian", "完整的softmax雅可比矩阵"),
     signature="softmax_jacobian(z)",
     outputs=("∂p/∂z",),
     cases=_jacobian_cases,
@@ -243,23 +243,23 @@ def _ce_mistakes(got, expected, args, i):
         return say(
             tr(
                 f"N times the reference, the batch size: the loss is the mean over the batch; see {CE.en}",
-                f"是参考答案的 N 倍，N 是批量大小：损失是对批量取的平均；参见{CE.zh}",
+                f"是参考答案的N倍，N是批量大小：损失是对批量取的平均；参见{CE.zh}",
             )
         )
     if matches(got, p / N) or (N > 1 and matches(got, p)):
         return say(
             tr(f"the labels play no part in your answer; see {CE.en}", f"你的答案中完全没有用到标签；参见{CE.zh}"),
-            tr("one example: p − y with y one-hot", "对一个样本：p − y，其中 y 是独热编码"),
+            tr("one example: p − y with y one-hot", "对一个样本：p − y，其中y是独热编码"),
         )
     if matches(got, (logits - y) / N):
         return say(
-            tr(f"the logits were used where the probabilities belong; see {CE.en}", f"该用概率的地方用了 logits；参见{CE.zh}")
+            tr(f"the logits were used where the probabilities belong; see {CE.en}", f"该用概率的地方用了logits；参见{CE.zh}")
         )
     if matches(got, (p - y) * p * (1 - p) / N):
         return say(
             tr(
                 f"an extra factor p ⊙ (1 − p): with cross-entropy the softmax Jacobian cancels; see {CE.en}",
-                f"多了一个因子 p ⊙ (1 − p)：与交叉熵合在一起时，softmax 的雅可比矩阵会被抵消；参见{CE.zh}",
+                f"多了一个因子p ⊙ (1 − p)：与交叉熵合在一起时，softmax的雅可比矩阵会被抵消；参见{CE.zh}",
             )
         )
     return None
@@ -270,7 +270,7 @@ def _ce_mistakes(got, expected, args, i):
     section=CE,
     batch="logits",
     chapter=CHAPTER,
-    title=tr("Gradient of softmax cross-entropy", "softmax 交叉熵的梯度"),
+    title=tr("Gradient of softmax cross-entropy", "softmax交叉熵的梯度"),
     signature="ce_grad(logits, labels)",
     outputs=("∂L/∂z",),
     cases=_ce_cases,
@@ -308,14 +308,14 @@ def _weighted_bce_mistakes(got, expected, args, i):
         return say(
             tr(
                 f"your answer does not depend on the weight w: that is the unweighted gradient; see {BCE.en}",
-                f"你的答案与权重 w 无关：这是不加权的梯度；参见{BCE.zh}",
+                f"你的答案与权重w无关：这是不加权的梯度；参见{BCE.zh}",
             )
         )
     if w != 1 and matches(got, w * (s - y) / N):
         return say(
             tr(
                 f"the weight multiplies the whole gradient, but w weighs only the y·log σ(z) term; see {BCE.en}",
-                f"权重乘在了整个梯度上，但 w 只加权 y·log σ(z) 这一项；参见{BCE.zh}",
+                f"权重乘在了整个梯度上，但w只加权y·log σ(z)这一项；参见{BCE.zh}",
             ),
             tr("differentiate the two terms of the loss separately", "对损失的两项分别求导"),
         )
@@ -323,14 +323,14 @@ def _weighted_bce_mistakes(got, expected, args, i):
         return say(
             tr(
                 "the weight is on the wrong term: w multiplies the positive-class term y·log σ(z)",
-                "权重加错了项：w 乘的是正类那一项 y·log σ(z)",
+                "权重加错了项：w乘的是正类那一项y·log σ(z)",
             )
         )
     if matches(got, expected * N):
         return say(
             tr(
                 f"N times the reference: the loss is the mean over the batch; see {BCE.en}",
-                f"是参考答案的 N 倍：损失是对批量取的平均；参见{BCE.zh}",
+                f"是参考答案的N倍：损失是对批量取的平均；参见{BCE.zh}",
             )
         )
     if matches(got, expected * s * (1 - s)):
@@ -338,11 +338,11 @@ def _weighted_bce_mistakes(got, expected, args, i):
             tr(
                 f"an extra factor σ′(z): the sigmoid's derivative is already in your result, and multiplying by it "
                 f"again counts that link twice; see {BCE.en}",
-                f"多了一个因子 σ′(z)：sigmoid 的导数已经包含在你的结果里，再乘一次就把这一环算了两遍；参见{BCE.zh}",
+                f"多了一个因子σ′(z)：sigmoid的导数已经包含在你的结果里，再乘一次就把这一环算了两遍；参见{BCE.zh}",
             ),
             tr(
                 "∂L/∂σ times σ′(z) is the whole chain; for w = 1 the result is (σ(z) − y)/N",
-                "∂L/∂σ 乘以 σ′(z) 就是整条链；w = 1 时结果是 (σ(z) − y)/N",
+                "∂L/∂σ乘以σ′(z)就是整条链；w = 1时结果是(σ(z) − y)/N",
             ),
         )
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -352,7 +352,7 @@ def _weighted_bce_mistakes(got, expected, args, i):
             tr(
                 f"that is ∂L/∂σ(z), the gradient with respect to the output; the exercise asks for the "
                 f"logits z, one more chain-rule step; see {BCE.en}",
-                f"这是 ∂L/∂σ(z)，即对输出的梯度；本练习要的是对 logits z 的梯度，还要再用一次链式法则；参见{BCE.zh}",
+                f"这是∂L/∂σ(z)，即对输出的梯度；本练习要的是对logits z的梯度，还要再用一次链式法则；参见{BCE.zh}",
             )
         )
     return None
@@ -390,14 +390,14 @@ def _dT_mistakes(got, expected, args, i):
         return say(
             tr(
                 f"a power of T is off: the inner derivative of z/T with respect to T is not −z/T; see {TEMPERATURE.en}",
-                f"T 的幂次不对：z/T 对 T 的内层导数不是 −z/T；参见{TEMPERATURE.zh}",
+                f"T的幂次不对：z/T对T的内层导数不是−z/T；参见{TEMPERATURE.zh}",
             )
         )
     if T != 1 and matches(got, expected / T):
         return say(
             tr(
                 f"a power of T is off: you divided by T once too often; see {TEMPERATURE.en}",
-                f"T 的幂次不对：你多除了一次 T；参见{TEMPERATURE.zh}",
+                f"T的幂次不对：你多除了一次T；参见{TEMPERATURE.zh}",
             )
         )
     if matches(got, -p * z / T**2):
@@ -405,21 +405,21 @@ def _dT_mistakes(got, expected, args, i):
             tr(
                 f"the normaliser's share is missing: every pᵢ depends on every logit through the sum, so "
                 f"the full Jacobian is needed; see {JACOBIAN.en}",
-                f"缺少规范化项那一份：每个 pᵢ 都通过求和依赖于每个 logit，所以需要完整的雅可比矩阵；参见{JACOBIAN.zh}",
+                f"缺少规范化项那一份：每个pᵢ 都通过求和依赖于每个logit，所以需要完整的雅可比矩阵；参见{JACOBIAN.zh}",
             )
         )
     if matches(got, -p * (z - z.mean()) / T**2):
         return say(
             tr(
                 "the average of z you subtract must be weighted by the probabilities p, not a plain mean",
-                "你减去的 z 的平均值必须以概率 p 加权，而不是简单平均",
+                "你减去的z的平均值必须以概率p加权，而不是简单平均",
             )
         )
     if matches(got, -(p - p**2) * z / T**2):
         return say(
             tr(
                 f"only the diagonal of the softmax Jacobian was used; see {JACOBIAN.en}",
-                f"只用了 softmax 雅可比矩阵的对角线；参见{JACOBIAN.zh}",
+                f"只用了softmax雅可比矩阵的对角线；参见{JACOBIAN.zh}",
             )
         )
     return None
@@ -429,7 +429,7 @@ def _dT_mistakes(got, expected, args, i):
     id="activations.softmax_temperature_derivative",
     section=TEMPERATURE,
     chapter=CHAPTER,
-    title=tr("∂p/∂T: softmax's derivative with respect to the temperature (derivation)", "∂p/∂T：softmax 对温度的导数（推导）"),
+    title=tr("∂p/∂T: softmax's derivative with respect to the temperature (derivation)", "∂p/∂T：softmax对温度的导数（推导）"),
     signature="softmax_dT(z, T)",
     outputs=("∂p/∂T",),
     cases=_dT_cases,
@@ -496,7 +496,7 @@ def _stable_bce_mistakes(got, expected, args, i):
                     f"one number, the batch's {'mean' if matches(got, expected.mean()) else 'sum'}: return the loss "
                     f"of each example, a vector of length N; see {STABLE_BCE.en}",
                     f"只有一个数，即整个批量的{'平均值' if matches(got, expected.mean()) else '总和'}：请返回每个样本的损失，"
-                    f"一个长度为 N 的向量；参见{STABLE_BCE.zh}",
+                    f"一个长度为N的向量；参见{STABLE_BCE.zh}",
                 )
             )
         if matches(got, -z * y + np.log1p(np.exp(-np.abs(z)))):
@@ -504,21 +504,21 @@ def _stable_bce_mistakes(got, expected, args, i):
                 tr(
                     f"right for z ≤ 0 but not for z > 0: rewriting log(1 + e^z) to avoid the overflow dropped a term "
                     f"that grows with z; see {LSE.en}",
-                    f"对 z ≤ 0 是对的，对 z > 0 却不对：为避免溢出改写 log(1 + e^z) 时，丢掉了随 z 增长的那一项；参见{LSE.zh}",
+                    f"对z ≤ 0是对的，对z > 0却不对：为避免溢出改写log(1 + e^z)时，丢掉了随z增长的那一项；参见{LSE.zh}",
                 )
             )
         if matches(got, _softplus(z) - z * (1 - y)):
             return say(
                 tr(
                     f"y and 1 − y are swapped: your loss is smallest where σ(z) is far from the target; see {BCE.en}",
-                    f"y 与 1 − y 对调了：你的损失在 σ(z) 远离目标处最小；参见{BCE.zh}",
+                    f"y与1 − y对调了：你的损失在σ(z)远离目标处最小；参见{BCE.zh}",
                 )
             )
         if matches(got, _softplus(z) + z * y):
             return say(
                 tr(
                     f"the term that depends on y has the wrong sign: check log σ(z) against log(1 − σ(z)); see {STABLE_BCE.en}",
-                    f"与 y 有关的那一项符号错了：对照检查 log σ(z) 与 log(1 − σ(z))；参见{STABLE_BCE.zh}",
+                    f"与y有关的那一项符号错了：对照检查log σ(z)与log(1 − σ(z))；参见{STABLE_BCE.zh}",
                 )
             )
     # only after the algebraic slips, each of which is wrong at moderate logits too
@@ -529,21 +529,21 @@ def _stable_bce_mistakes(got, expected, args, i):
                     f"right where |z| is moderate, but wrong (or inf/NaN) where |z| is large: there σ(z) or 1 − σ(z) "
                     f"is rounded (or clipped) to 0 or 1 before its logarithm is taken, or an exponential overflows; "
                     f"see {STABLE_BCE.en} and {LSE.en}",
-                    f"在 |z| 不大的地方是对的，在 |z| 很大的地方却错了（或是 inf/NaN）：那里 σ(z) 或 1 − σ(z) 在取对数之前"
-                    f"就被舍入（或截断）成了 0 或 1，或者某个指数溢出了；参见{STABLE_BCE.zh}和{LSE.zh}",
+                    f"在|z|不大的地方是对的，在|z|很大的地方却错了（或是inf/NaN）：那里σ(z)或1 − σ(z)在取对数之前"
+                    f"就被舍入（或截断）成了0或1，或者某个指数溢出了；参见{STABLE_BCE.zh}和{LSE.zh}",
                 ),
                 tr(
                     "write log σ(z) and log(1 − σ(z)) in terms of z first, then arrange every exponential to have an "
                     "exponent ≤ 0",
-                    "先把 log σ(z) 和 log(1 − σ(z)) 写成 z 的式子，再让每个指数函数的指数都 ≤ 0",
+                    "先把log σ(z)和log(1 − σ(z))写成z的式子，再让每个指数函数的指数都 ≤ 0",
                 ),
             )
         return say(
             tr(
                 f"right where |z| is moderate, but wrong (or inf/NaN) where |z| is large: the way σ(z) is computed "
                 f"there overflows or clips it; see {STABLE_BCE.en}",
-                f"在 |z| 不大的地方是对的，在 |z| 很大的地方却错了（或是 inf/NaN）："
-                f"σ(z) 的算法在那里溢出了或被截断了；参见{STABLE_BCE.zh}",
+                f"在|z|不大的地方是对的，在|z|很大的地方却错了（或是inf/NaN）："
+                f"σ(z)的算法在那里溢出了或被截断了；参见{STABLE_BCE.zh}",
             )
         )
     if i == 0 or np.allclose(s * (1 - s), 0):
@@ -552,7 +552,7 @@ def _stable_bce_mistakes(got, expected, args, i):
         return say(
             tr(
                 f"an extra factor σ′(z): with binary cross-entropy the sigmoid's derivative cancels; see {BCE.en}",
-                f"多了一个因子 σ′(z)：与二元交叉熵合在一起时，sigmoid 的导数会被抵消；参见{BCE.zh}",
+                f"多了一个因子σ′(z)：与二元交叉熵合在一起时，sigmoid的导数会被抵消；参见{BCE.zh}",
             )
         )
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -562,7 +562,7 @@ def _stable_bce_mistakes(got, expected, args, i):
             tr(
                 f"that is ∂L/∂σ(z), the gradient with respect to the sigmoid's output; the exercise asks for z, one "
                 f"more chain-rule step; see {BCE.en}",
-                f"这是 ∂L/∂σ(z)，即对 sigmoid 输出的梯度；本练习要的是对 z 的梯度，还要再用一次链式法则；参见{BCE.zh}",
+                f"这是∂L/∂σ(z)，即对sigmoid输出的梯度；本练习要的是对z的梯度，还要再用一次链式法则；参见{BCE.zh}",
             )
         )
     return None
@@ -575,7 +575,7 @@ def _stable_bce_mistakes(got, expected, args, i):
     chapter=CHAPTER,
     title=tr(
         "Binary cross-entropy from logits, without overflow, and its gradient (derivation)",
-        "从 logits 计算不溢出的二元交叉熵及其梯度（推导）",
+        "从logits计算不溢出的二元交叉熵及其梯度（推导）",
     ),
     signature="bce_with_logits(z, y)",
     outputs=(tr("losses ℓ", "损失 ℓ"), "∂L/∂z"),

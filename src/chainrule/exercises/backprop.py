@@ -57,25 +57,25 @@ def _delta_out_mistakes(got, expected, args, i):
         return say(
             tr(
                 f"N times the reference, the batch size: the loss is the mean over the batch; see {BATCH.en}",
-                f"是参考答案的 N 倍，N 是批量大小：损失是对批量取的平均；参见{BATCH.zh}",
+                f"是参考答案的N倍，N是批量大小：损失是对批量取的平均；参见{BATCH.zh}",
             )
         )
     if matches(got, P / N) or (N > 1 and matches(got, P)):
         return say(
             tr(
                 f"the one-hot label Y plays no part in your answer; see {STEP1.en}",
-                f"你的答案中完全没有用到独热标签 Y；参见{STEP1.zh}",
+                f"你的答案中完全没有用到独热标签Y；参见{STEP1.zh}",
             ),
             tr(
                 "∂L/∂z_j = p_j − y_j for one example; the batch mean adds 1/N",
-                "对一个样本，∂L/∂z_j = p_j − y_j；对批量取平均再带来 1/N",
+                "对一个样本，∂L/∂z_j = p_j − y_j；对批量取平均再带来1/N",
             ),
         )
     if matches(got, (P - Y) * P * (1 - P) / N):
         return say(
             tr(
                 f"an extra factor P ⊙ (1 − P): with softmax and cross-entropy together that factor cancels; see {STEP1.en}",
-                f"多了一个因子 P ⊙ (1 − P)：softmax与交叉熵合在一起时，这个因子会被抵消；参见{STEP1.zh}",
+                f"多了一个因子P ⊙ (1 − P)：softmax与交叉熵合在一起时，这个因子会被抵消；参见{STEP1.zh}",
             ),
             tr("Δ_out = (P − Y)/N, nothing more", "Δ_out = (P − Y)/N，没有别的因子"),
         )
@@ -87,7 +87,7 @@ def _delta_out_mistakes(got, expected, args, i):
     section=STEP1,
     batch="P",
     chapter=CHAPTER,
-    title=tr("δ_out = ∂L/∂Z2", "输出层误差 δ_out = ∂L/∂Z2"),
+    title=tr("δ_out = ∂L/∂Z2", "输出层误差δ_out = ∂L/∂Z2"),
     signature="output_delta(P, Y)",
     outputs=("δ_out",),
     cases=_delta_out_cases,
@@ -118,12 +118,12 @@ def _weight_mistakes(inputs_name, delta_name, layer):
                 tr(
                     f"shape {got.shape} is that of W{layer}ᵀ; ∂L/∂W{layer} has W{layer}'s shape {expected.shape}: "
                     f"check the order of the product; see {BATCH.en}",
-                    f"形状 {got.shape} 是 W{layer}ᵀ 的形状；∂L/∂W{layer} 的形状与 "
-                    f"W{layer} 相同，即 {expected.shape}：检查乘积的顺序；参见{BATCH.zh}",
+                    f"形状{got.shape}是W{layer}ᵀ的形状；∂L/∂W{layer}的形状与 "
+                    f"W{layer}相同，即{expected.shape}：检查乘积的顺序；参见{BATCH.zh}",
                 ),
                 tr(
                     f"{inputs_name}ᵀ {delta_name}: (features, N) times (N, units)",
-                    f"{inputs_name}ᵀ {delta_name}：(特征数, N) 乘以 (N, 单元数)",
+                    f"{inputs_name}ᵀ {delta_name}：(特征数, N)乘以(N, 单元数)",
                 ),
             )
         if len(A) > 1 and matches(got, A.T @ delta / len(A)):
@@ -131,14 +131,14 @@ def _weight_mistakes(inputs_name, delta_name, layer):
                 tr(
                     f"{delta_name} already holds the 1/N of the mean loss; dividing again shrinks the gradient "
                     f"by N; see {BATCH.en}",
-                    f"{delta_name} 已经带有平均损失的 1/N；再除一次会让梯度缩小 N 倍；参见{BATCH.zh}",
+                    f"{delta_name}已经带有平均损失的1/N；再除一次会让梯度缩小N倍；参见{BATCH.zh}",
                 )
             )
         if len(A) > 1 and matches(got, A.T @ delta * len(A)):
             return say(
                 tr(
                     f"N times the reference: {delta_name} already carries the 1/N of the mean loss; see {BATCH.en}",
-                    f"是参考答案的 N 倍：{delta_name} 已经带有平均损失的 1/N；参见{BATCH.zh}",
+                    f"是参考答案的N倍：{delta_name}已经带有平均损失的1/N；参见{BATCH.zh}",
                 )
             )
         return None
@@ -151,7 +151,7 @@ def _weight_mistakes(inputs_name, delta_name, layer):
     section=BATCH,
     batch="A1",
     chapter=CHAPTER,
-    title=tr("∂L/∂W2", "输出层权重的梯度 ∂L/∂W2"),
+    title=tr("∂L/∂W2", "输出层权重的梯度∂L/∂W2"),
     signature="grad_W2(A1, delta_out)",
     outputs=("∂L/∂W2",),
     cases=_layer2_cases,
@@ -172,14 +172,14 @@ def _bias_mistakes(delta_name, layer):
                 tr(
                     f"the values are right but the shape is {got.shape}: b{layer} has shape ({units},), "
                     "so the sum must not keep the batch axis",
-                    f"数值对了，但形状是 {got.shape}：b{layer} 的形状是 ({units},)，所以求和时不能保留批量轴",
+                    f"数值对了，但形状是{got.shape}：b{layer}的形状是({units},)，所以求和时不能保留批量轴",
                 )
             )
         if N > 1 and matches(got, delta):
             return say(
                 tr(
                     f"that is {delta_name} itself, one row per example: b{layer} was added to every row; see {BATCH.en}",
-                    f"这就是 {delta_name} 本身，每个样本一行：b{layer} 被加到了每一行上；参见{BATCH.zh}",
+                    f"这就是{delta_name}本身，每个样本一行：b{layer}被加到了每一行上；参见{BATCH.zh}",
                 ),
                 tr("sum over the examples (axis 0)", "对样本求和（axis 0）"),
             )
@@ -188,15 +188,15 @@ def _bias_mistakes(delta_name, layer):
                 tr(
                     f"summed over the wrong axis: b{layer} has one entry per unit ({units}), "
                     f"not per example ({N}); see {BATCH.en}",
-                    f"沿错了轴求和：b{layer} 的每个元素对应一个单元（共 {units} "
-                    f"个），而不是一个样本（共 {N} 个）；参见{BATCH.zh}",
+                    f"沿错了轴求和：b{layer}的每个元素对应一个单元（共{units} "
+                    f"个），而不是一个样本（共{N}个）；参见{BATCH.zh}",
                 )
             )
         if N > 1 and matches(got, delta.mean(axis=0)):
             return say(
                 tr(
                     f"that is the mean over the batch; {delta_name} already contains the 1/N of the mean loss; see {BATCH.en}",
-                    f"这是对批量取平均；{delta_name} 已经包含平均损失的 1/N；参见{BATCH.zh}",
+                    f"这是对批量取平均；{delta_name}已经包含平均损失的1/N；参见{BATCH.zh}",
                 )
             )
         return None
@@ -209,7 +209,7 @@ def _bias_mistakes(delta_name, layer):
     section=BATCH,
     batch="A1",
     chapter=CHAPTER,
-    title=tr("∂L/∂b2", "输出层偏置的梯度 ∂L/∂b2"),
+    title=tr("∂L/∂b2", "输出层偏置的梯度∂L/∂b2"),
     signature="grad_b2(A1, delta_out)",
     outputs=("∂L/∂b2",),
     cases=_layer2_cases,
@@ -237,7 +237,7 @@ def _hidden_mistakes(got, expected, args, i):
         return say(
             tr(
                 f"that is ∂L/∂A1: the step through the sigmoid (its derivative σ′(Z1)) is missing; see {STEP2.en}",
-                f"这是 ∂L/∂A1：缺少穿过 sigmoid 的那一步（它的导数 σ′(Z1)）；参见{STEP2.zh}",
+                f"这是∂L/∂A1：缺少穿过sigmoid的那一步（它的导数σ′(Z1)）；参见{STEP2.zh}",
             ),
             tr("σ′(Z1) = A1 ⊙ (1 − A1), from the activations you were given", "σ′(Z1) = A1 ⊙ (1 − A1)，用给你的激活值来算"),
         )
@@ -245,15 +245,15 @@ def _hidden_mistakes(got, expected, args, i):
         return say(
             tr(
                 f"you multiplied by σ(Z1) = A1, not by its derivative σ′(Z1); see {STEP2.en} and chapter 5, “The sigmoid”",
-                f"你乘的是 σ(Z1) = A1，而不是它的导数 σ′(Z1)；参见{STEP2.zh}和第5章“sigmoid函数”",
+                f"你乘的是σ(Z1) = A1，而不是它的导数σ′(Z1)；参见{STEP2.zh}和第5章“sigmoid函数”",
             ),
-            tr("σ′ = σ(1 − σ)", "sigmoid 的导数：σ′ = σ(1 − σ)"),
+            tr("σ′ = σ(1 − σ)", "sigmoid的导数：σ′ = σ(1 − σ)"),
         )
     if matches(got, back * (1 - A1)):
         return say(
             tr(
                 "only part of σ′(Z1): the factor σ(Z1) = A1 is missing; see chapter 5, “The sigmoid”",
-                "只有 σ′(Z1) 的一部分：缺少因子 σ(Z1) = A1；参见第5章“sigmoid函数”",
+                "只有σ′(Z1)的一部分：缺少因子σ(Z1) = A1；参见第5章“sigmoid函数”",
             )
         )
     Z1 = np.log(A1 / (1 - A1))
@@ -262,14 +262,14 @@ def _hidden_mistakes(got, expected, args, i):
             tr(
                 "σ′ written as a function of the output must be given the output A1 = σ(Z1), not Z1; "
                 "see chapter 5, “The sigmoid”",
-                "用输出表示的 σ′ 必须代入输出 A1 = σ(Z1)，而不是 Z1；参见第5章“sigmoid函数”",
+                "用输出表示的σ′ 必须代入输出A1 = σ(Z1)，而不是Z1；参见第5章“sigmoid函数”",
             )
         )
     if matches(got, back * stable_sigmoid(A1) * (1 - stable_sigmoid(A1))):
         return say(
             tr(
                 "that applies σ again to A1; A1 is already σ(Z1); see chapter 5, “The sigmoid”",
-                "这是对 A1 再套一次 σ；A1 已经是 σ(Z1) 了；参见第5章“sigmoid函数”",
+                "这是对A1再套一次σ；A1已经是σ(Z1)了；参见第5章“sigmoid函数”",
             )
         )
     return None
@@ -280,7 +280,7 @@ def _hidden_mistakes(got, expected, args, i):
     section=STEP2,
     batch="delta_out",
     chapter=CHAPTER,
-    title=tr("δ_hid = ∂L/∂Z1", "隐藏层误差 δ_hid = ∂L/∂Z1"),
+    title=tr("δ_hid = ∂L/∂Z1", "隐藏层误差δ_hid = ∂L/∂Z1"),
     signature="hidden_delta(delta_out, W2, A1)",
     outputs=("δ_hid",),
     cases=_hidden_cases,
@@ -307,7 +307,7 @@ def _layer1_cases(rng):
     section=BATCH,
     batch="X",
     chapter=CHAPTER,
-    title=tr("∂L/∂W1", "第一层权重的梯度 ∂L/∂W1"),
+    title=tr("∂L/∂W1", "第一层权重的梯度∂L/∂W1"),
     signature="grad_W1(X, delta_hid)",
     outputs=("∂L/∂W1",),
     cases=_layer1_cases,
@@ -322,7 +322,7 @@ def grad_W1(X, delta_hid):
     section=BATCH,
     batch="X",
     chapter=CHAPTER,
-    title=tr("∂L/∂b1", "第一层偏置的梯度 ∂L/∂b1"),
+    title=tr("∂L/∂b1", "第一层偏置的梯度∂L/∂b1"),
     signature="grad_b1(X, delta_hid)",
     outputs=("∂L/∂b1",),
     cases=_layer1_cases,
@@ -354,30 +354,30 @@ def _whole_mistakes(got, expected, args, i):
         return say(
             tr(
                 f"∂L/∂W1 lacks the step through the sigmoid (σ′(Z1)) in δ_hid; see {STEP2.en}",
-                f"∂L/∂W1 的 δ_hid 中缺少穿过 sigmoid 的那一步（σ′(Z1)）；参见{STEP2.zh}",
+                f"∂L/∂W1的δ_hid中缺少穿过sigmoid的那一步（σ′(Z1)）；参见{STEP2.zh}",
             )
         )
     if i == 1 and matches(got, back.sum(axis=0)):
         return say(
             tr(
                 f"∂L/∂b1 lacks the step through the sigmoid (σ′(Z1)) in δ_hid; see {STEP2.en}",
-                f"∂L/∂b1 的 δ_hid 中缺少穿过 sigmoid 的那一步（σ′(Z1)）；参见{STEP2.zh}",
+                f"∂L/∂b1的δ_hid中缺少穿过sigmoid的那一步（σ′(Z1)）；参见{STEP2.zh}",
             )
         )
     if i == 0 and matches(got, X.T @ (back * cache.A1)):
         return say(
             tr(
                 f"δ_hid is multiplied by σ(Z1) = A1, not by its derivative σ′(Z1); see {STEP2.en}",
-                f"δ_hid 乘的是 σ(Z1) = A1，而不是它的导数 σ′(Z1)；参见{STEP2.zh}",
+                f"δ_hid乘的是σ(Z1) = A1，而不是它的导数σ′(Z1)；参见{STEP2.zh}",
             )
         )
     if N > 1 and matches(got, backward(params, cache, y)[("W1", "b1", "W2", "b2")[i]] * N):
         return say(
             tr(
                 f"N times the reference: the loss is the mean over the batch; see {BATCH.en}",
-                f"是参考答案的 N 倍：损失是对批量取的平均；参见{BATCH.zh}",
+                f"是参考答案的N倍：损失是对批量取的平均；参见{BATCH.zh}",
             ),
-            tr("the 1/N enters once, in δ_out = (P − Y)/N", "1/N 只出现一次，在 δ_out = (P − Y)/N 中"),
+            tr("the 1/N enters once, in δ_out = (P − Y)/N", "1/N只出现一次，在δ_out = (P − Y)/N中"),
         )
     return None
 
@@ -438,22 +438,22 @@ def _gradcheck_mistakes(got, expected, args, i):
             tr(
                 "that is a one-sided (forward) difference; the exercise asks for the central difference, "
                 f"which is accurate to O(ε²) instead of O(ε); see {CHECKING.en}",
-                f"这是单侧（前向）差分；本练习要求中心差分，它的精度是 O(ε²) 而不是 O(ε)；参见{CHECKING.zh}",
+                f"这是单侧（前向）差分；本练习要求中心差分，它的精度是O(ε²)而不是O(ε)；参见{CHECKING.zh}",
             ),
-            tr("evaluate f on both sides of each entry", "在每个元素的两侧分别计算 f"),
+            tr("evaluate f on both sides of each entry", "在每个元素的两侧分别计算f"),
         )
     if matches(got, _perturbed_differences(f, W, eps, eps, eps, eps)):
         return say(
             tr(
                 "twice the reference: the two evaluations are 2ε apart, so divide by that distance",
-                "是参考答案的两倍：两次求值相距 2ε，所以要除以这个距离",
+                "是参考答案的两倍：两次求值相距2ε，所以要除以这个距离",
             )
         )
     if matches(got, _perturbed_differences(f, W, eps, eps, eps, 4 * eps)):
         return say(
             tr(
                 "half the reference: the two evaluations are 2ε apart (not 4ε); divide by that distance",
-                "只有参考答案的一半：两次求值相距 2ε（而不是 4ε）；要除以这个距离",
+                "只有参考答案的一半：两次求值相距2ε（而不是4ε）；要除以这个距离",
             )
         )
     if W.size > 1:
@@ -463,7 +463,7 @@ def _gradcheck_mistakes(got, expected, args, i):
                 tr(
                     "every entry is the same: the whole of W was shifted at once, which measures a directional "
                     "derivative; perturb one entry of W at a time",
-                    "每个元素都相同：整个 W 被同时平移了，这测的是方向导数；每次只扰动 W 的一个元素",
+                    "每个元素都相同：整个W被同时平移了，这测的是方向导数；每次只扰动W的一个元素",
                 )
             )
     if W.size > 1 and not np.any(got) and np.any(expected):
@@ -471,8 +471,8 @@ def _gradcheck_mistakes(got, expected, args, i):
             tr(
                 "every entry is 0: f(W + ε·e) and f(W − ε·e) came out equal — a common cause is that the "
                 "perturbed arrays are W itself (an assignment such as up = W shares memory; copy W first)",
-                "每个元素都是 0：f(W + ε·e) 与 f(W − ε·e) "
-                "算出来相等——常见原因是被扰动的数组就是 W 本身（up = W 这样的赋值共享内存；先复制 W）",
+                "每个元素都是0：f(W + ε·e)与f(W − ε·e) "
+                "算出来相等——常见原因是被扰动的数组就是W本身（up = W这样的赋值共享内存；先复制W）",
             )
         )
     return None
@@ -484,7 +484,7 @@ def _gradcheck_mistakes(got, expected, args, i):
     chapter=CHAPTER,
     title=tr("Gradient checking: a numerical gradient", "梯度检验：数值梯度"),
     signature="numerical_gradient(f, W, eps)",
-    outputs=(tr("∂f/∂W estimate", "∂f/∂W 的估计值"),),
+    outputs=(tr("∂f/∂W estimate", "∂f/∂W的估计值"),),
     cases=_gradcheck_cases,
     diagnoses=(_gradcheck_mistakes,),
     rtol=1e-7,
@@ -520,23 +520,23 @@ def _tanh_hidden_mistakes(got, expected, args, i):
         return say(
             tr(
                 f"that is ∂L/∂A1: the step through tanh (its derivative at Z1) is missing; see {STEP2.en}",
-                f"这是 ∂L/∂A1：缺少穿过 tanh 的那一步（它在 Z1 处的导数）；参见{STEP2.zh}",
+                f"这是∂L/∂A1：缺少穿过tanh的那一步（它在Z1处的导数）；参见{STEP2.zh}",
             ),
-            tr("tanh′ written with the output: chapter 5, “tanh”", "用输出表示的 tanh′：第5章“tanh函数”"),
+            tr("tanh′ written with the output: chapter 5, “tanh”", "用输出表示的tanh′：第5章“tanh函数”"),
         )
     if matches(got, back * A1 * (1 - A1)):
         return say(
             tr(
                 "that is the sigmoid's derivative σ(1 − σ) applied to A1; this hidden layer is tanh, "
                 "whose derivative is different; see chapter 5, “tanh”",
-                "这是把 sigmoid 的导数 σ(1 − σ) 用在了 A1 上；这个隐藏层是 tanh，它的导数不同；参见第5章“tanh函数”",
+                "这是把sigmoid的导数σ(1 − σ)用在了A1上；这个隐藏层是tanh，它的导数不同；参见第5章“tanh函数”",
             )
         )
     if matches(got, back * (1 - A1)):
         return say(
             tr(
                 "the derivative of tanh, written with its output A1, has A1 squared; see chapter 5, “tanh”",
-                "tanh 的导数用输出 A1 表示时，含有 A1 的平方；参见第5章“tanh函数”",
+                "tanh的导数用输出A1表示时，含有A1的平方；参见第5章“tanh函数”",
             )
         )
     Z1 = np.arctanh(np.clip(A1, -1 + 1e-15, 1 - 1e-15))
@@ -544,14 +544,14 @@ def _tanh_hidden_mistakes(got, expected, args, i):
         return say(
             tr(
                 "tanh′ written with the output must be given A1 = tanh(Z1), not Z1; see chapter 5, “tanh”",
-                "用输出表示的 tanh′ 必须代入 A1 = tanh(Z1)，而不是 Z1；参见第5章“tanh函数”",
+                "用输出表示的tanh′ 必须代入A1 = tanh(Z1)，而不是Z1；参见第5章“tanh函数”",
             )
         )
     if matches(got, back * A1):
         return say(
             tr(
                 "you multiplied by tanh(Z1) = A1 itself, not by its derivative; see chapter 5, “tanh”",
-                "你乘的是 tanh(Z1) = A1 本身，而不是它的导数；参见第5章“tanh函数”",
+                "你乘的是tanh(Z1) = A1本身，而不是它的导数；参见第5章“tanh函数”",
             )
         )
     return None
@@ -562,7 +562,7 @@ def _tanh_hidden_mistakes(got, expected, args, i):
     section=STEP2,
     batch="delta_out",
     chapter=CHAPTER,
-    title=tr("δ_hid when the hidden layer is tanh (warm-up)", "隐藏层为 tanh 时的 δ_hid（热身）"),
+    title=tr("δ_hid when the hidden layer is tanh (warm-up)", "隐藏层为tanh时的δ_hid（热身）"),
     signature="tanh_hidden_delta(delta_out, W2, A1)",
     outputs=("δ_hid",),
     cases=_tanh_hidden_cases,
@@ -611,15 +611,15 @@ def _residual_mistakes(got, expected, args, i):
             tr(
                 "only the path through the layer: X also reaches the output directly, through the skip "
                 f"connection, and the two paths add; see {RESIDUAL.en}",
-                f"只有经过这一层的路径：X 还通过跳跃连接直接到达输出，两条路径的贡献相加；参见{RESIDUAL.zh}",
+                f"只有经过这一层的路径：X还通过跳跃连接直接到达输出，两条路径的贡献相加；参见{RESIDUAL.zh}",
             ),
-            tr("∂(X + F(X))/∂X has an identity term", "∂(X + F(X))/∂X 中有一个单位项"),
+            tr("∂(X + F(X))/∂X has an identity term", "∂(X + F(X))/∂X中有一个单位项"),
         )
     if i == 0 and matches(got, G):
         return say(
             tr(
                 f"only the skip path: X also reaches the output through the layer tanh(XW + b); see {RESIDUAL.en}",
-                f"只有跳跃连接这条路径：X 还经过 tanh(XW + b) 这一层到达输出；参见{RESIDUAL.zh}",
+                f"只有跳跃连接这条路径：X还经过tanh(XW + b)这一层到达输出；参见{RESIDUAL.zh}",
             )
         )
     if i == 0 and matches(got, _residual(X, W, b, G, transpose=False)[0]):
@@ -627,30 +627,30 @@ def _residual_mistakes(got, expected, args, i):
             tr(
                 "W where Wᵀ belongs: W is square, so the shape cannot tell, but ∂(XW)/∂X sends the "
                 f"gradient back through the transpose; see {BATCH.en}",
-                f"该用 Wᵀ 的地方用了 W：W 是方阵，所以形状看不出来，但 ∂(XW)/∂X 要经过转置把梯度送回去；参见{BATCH.zh}",
+                f"该用Wᵀ的地方用了W：W是方阵，所以形状看不出来，但∂(XW)/∂X要经过转置把梯度送回去；参见{BATCH.zh}",
             )
         )
     if i == 0 and matches(got, G + G * (1 - np.tanh(X @ W + b) ** 2)):
         return say(
             tr(
                 f"the path through the layer must also go back through the product with W, not only through tanh; see {STEP2.en}",
-                f"经过这一层的路径还必须经过与 W 的乘积往回走，而不只是经过 tanh；参见{STEP2.zh}",
+                f"经过这一层的路径还必须经过与W的乘积往回走，而不只是经过tanh；参见{STEP2.zh}",
             )
         )
     if matches(got, _residual(X, W, b, G, slope="none")[i]):
         return say(
             tr(
                 f"the step through tanh (its derivative at XW + b) is missing; see {STEP2.en}",
-                f"缺少穿过 tanh 的那一步（它在 XW + b 处的导数）；参见{STEP2.zh}",
+                f"缺少穿过tanh的那一步（它在XW + b处的导数）；参见{STEP2.zh}",
             ),
-            tr("tanh′ written with the layer's output: chapter 5, “tanh”", "用这一层的输出表示的 tanh′：第5章“tanh函数”"),
+            tr("tanh′ written with the layer's output: chapter 5, “tanh”", "用这一层的输出表示的tanh′：第5章“tanh函数”"),
         )
     if matches(got, _residual(X, W, b, G, slope="out")[i]):
         return say(
             tr(
                 "tanh′ is taken at the block's output X + tanh(XW + b); it belongs to the layer's own output "
                 "tanh(XW + b), before the skip is added; see chapter 5, “tanh”",
-                "tanh′ 用的是整个块的输出 X + tanh(XW + b)；它应当用这一层自己的输出 tanh(XW + b)，"
+                "tanh′ 用的是整个块的输出X + tanh(XW + b)；它应当用这一层自己的输出tanh(XW + b)，"
                 "即加上跳跃连接之前的值；参见第5章“tanh函数”",
             )
         )
@@ -659,7 +659,7 @@ def _residual_mistakes(got, expected, args, i):
             tr(
                 "the derivative of tanh is wrong: written with the layer's output, it has that output squared; "
                 "see chapter 5, “tanh”",
-                "tanh 的导数不对：用这一层的输出表示时，其中含有该输出的平方；参见第5章“tanh函数”",
+                "tanh的导数不对：用这一层的输出表示时，其中含有该输出的平方；参见第5章“tanh函数”",
             )
         )
     if i == 1 and matches(got, expected.T):
@@ -667,21 +667,21 @@ def _residual_mistakes(got, expected, args, i):
             tr(
                 "that is the transpose of ∂L/∂W: W is square, so the shape cannot tell; check the order of the "
                 f"product (inputs transposed, times δ); see {BATCH.en}",
-                f"这是 ∂L/∂W 的转置：W 是方阵，所以形状看不出来；检查乘积的顺序（输入的转置乘以 δ）；参见{BATCH.zh}",
+                f"这是∂L/∂W的转置：W是方阵，所以形状看不出来；检查乘积的顺序（输入的转置乘以δ）；参见{BATCH.zh}",
             )
         )
     if i == 2 and got.shape == (N, d) and matches(got, G * (1 - np.tanh(X @ W + b) ** 2)):
         return say(
             tr(
                 f"one row per example: b was added to every row, so its gradient sums over the batch; see {BATCH.en}",
-                f"每个样本一行：b 被加到了每一行上，所以它的梯度要对批量求和；参见{BATCH.zh}",
+                f"每个样本一行：b被加到了每一行上，所以它的梯度要对批量求和；参见{BATCH.zh}",
             )
         )
     if i == 2 and got.shape == (N,) and matches(got, (G * (1 - np.tanh(X @ W + b) ** 2)).sum(axis=1)):
         return say(
             tr(
                 f"summed over the wrong axis: b has one entry per unit ({d}), not per example ({N}); see {BATCH.en}",
-                f"沿错了轴求和：b 的每个元素对应一个单元（共 {d} 个），而不是一个样本（共 {N} 个）；参见{BATCH.zh}",
+                f"沿错了轴求和：b的每个元素对应一个单元（共{d}个），而不是一个样本（共{N}个）；参见{BATCH.zh}",
             )
         )
     return None
@@ -755,14 +755,14 @@ def _tanh_decay_mistakes(got, expected, args, i):
         return say(
             tr(
                 "the biases are not in the penalty (ρ/2)(‖W1‖² + ‖W2‖²): their gradients have no decay term",
-                "偏置不在惩罚项 (ρ/2)(‖W1‖² + ‖W2‖²) 中：它们的梯度没有衰减项",
+                "偏置不在惩罚项(ρ/2)(‖W1‖² + ‖W2‖²)中：它们的梯度没有衰减项",
             )
         )
     if i in (0, 2) and is_(penalty=2.0):
         return say(
             tr(
                 "the weight-decay term is twice too large: the ½ of the penalty cancels the 2 of the square",
-                "权重衰减项大了一倍：惩罚项中的 ½ 会抵消平方带来的 2",
+                "权重衰减项大了一倍：惩罚项中的 ½ 会抵消平方带来的2",
             )
         )
     if i in (0, 2) and is_(per_batch=True):
@@ -770,30 +770,30 @@ def _tanh_decay_mistakes(got, expected, args, i):
             tr(
                 "the weight-decay term was divided by N: the penalty is added once to the mean loss, "
                 "it is not averaged over the examples",
-                "权重衰减项被除以了 N：惩罚项是加在平均损失上的一项，并不对样本取平均",
+                "权重衰减项被除以了N：惩罚项是加在平均损失上的一项，并不对样本取平均",
             )
         )
     if i in (0, 1) and is_(slope="sigmoid"):
         return say(
             tr(
                 "that is the sigmoid's derivative σ(1 − σ) applied to A1; this hidden layer is tanh; see chapter 5, “tanh”",
-                "这是把 sigmoid 的导数 σ(1 − σ) 用在了 A1 上；这个隐藏层是 tanh；参见第5章“tanh函数”",
+                "这是把sigmoid的导数σ(1 − σ)用在了A1上；这个隐藏层是tanh；参见第5章“tanh函数”",
             )
         )
     if i in (0, 1) and is_(slope="none"):
         return say(
             tr(
                 f"the step through tanh (its derivative at Z1) is missing from δ_hid; see {STEP2.en}",
-                f"δ_hid 中缺少穿过 tanh 的那一步（它在 Z1 处的导数）；参见{STEP2.zh}",
+                f"δ_hid中缺少穿过tanh的那一步（它在Z1处的导数）；参见{STEP2.zh}",
             )
         )
     if is_(mean=False):
         return say(
             tr(
                 f"the data term is N times too large: the cross-entropy is the mean over the batch; see {BATCH.en}",
-                f"数据项大了 N 倍：交叉熵是对批量取的平均；参见{BATCH.zh}",
+                f"数据项大了N倍：交叉熵是对批量取的平均；参见{BATCH.zh}",
             ),
-            tr("the 1/N enters once, in δ_out, and not in the penalty", "1/N 只在 δ_out 中出现一次，不进入惩罚项"),
+            tr("the 1/N enters once, in δ_out, and not in the penalty", "1/N只在δ_out中出现一次，不进入惩罚项"),
         )
     return None
 
@@ -805,7 +805,7 @@ def _tanh_decay_mistakes(got, expected, args, i):
     chapter=CHAPTER,
     title=tr(
         "All four gradients of a tanh network with weight decay (derivation)",
-        "带权重衰减的 tanh 网络的全部四个梯度（推导）",
+        "带权重衰减的tanh网络的全部四个梯度（推导）",
     ),
     signature="tanh_decay_grads(X, y, W1, b1, W2, b2, rho)",
     outputs=("∂L/∂W1", "∂L/∂b1", "∂L/∂W2", "∂L/∂b2"),

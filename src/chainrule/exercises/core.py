@@ -48,7 +48,7 @@ class Exercise:
     chapter: str
     title: str
     signature: str  # how the learner's function is called, e.g. "mul_backward(a, b, g)"
-    outputs: tuple  # what each returned value means, e.g. ("∂L/∂a", "∂L/∂b"); words in both languages: tr("new w", "新的 w")
+    outputs: tuple  # what each returned value means, e.g. ("∂L/∂a", "∂L/∂b"); words in both languages: tr("new w", "新的w")
     reference: Callable
     cases: Callable  # rng -> list of argument tuples
     diagnoses: tuple = ()  # (got, expected, args, output_index) -> message, (message, hint) or None
@@ -131,7 +131,7 @@ class CheckResult:
         mark = "✔" if self.passed else "✘"
         return self._say(
             f"{mark} {self.exercise_id}: {self.score}/{self.total} checks passed",
-            f"{mark} {self.exercise_id}：通过 {self.score}/{self.total} 项检查",
+            f"{mark} {self.exercise_id}：通过{self.score}/{self.total}项检查",
         )
 
     def _footer(self):
@@ -186,7 +186,7 @@ def as_outputs(value, n):
 
 
 def describe_shape(arr):
-    return pick("a single number", "单个数") if arr.ndim == 0 else pick(f"shape {arr.shape}", f"形状 {arr.shape}")
+    return pick("a single number", "单个数") if arr.ndim == 0 else pick(f"shape {arr.shape}", f"形状{arr.shape}")
 
 
 def split_diagnosis(found):
@@ -220,7 +220,7 @@ def quiet():
 FACTOR_OFF = tr("a constant factor is off", "差了一个常数因子")
 FACTOR_HINT = tr(
     "look for a factor that is missing or doubled (a 2 from a square, a 1/2, a 1/N)",
-    "找一找漏掉或多乘了的因子（平方带来的 2、1/2、1/N）",
+    "找一找漏掉或多乘了的因子（平方带来的2、1/2、1/N）",
 )
 WRONG_VALUE = tr("wrong value", "数值错误")
 
@@ -253,11 +253,11 @@ def generic_diagnosis(got, expected, args, batch_size=None, section=""):
             return (
                 pick(
                     f"it is the reference times −1 at every entry: a sign is flipped{_see(section)}",
-                    f"每个元素都是参考答案的 −1 倍：符号反了{_see(section)}",
+                    f"每个元素都是参考答案的−1倍：符号反了{_see(section)}",
                 ),
                 pick(
                     "check each minus sign in the rule, and the order of a difference (ŷ − y, not y − ŷ)",
-                    "检查法则中的每个负号，以及相减的顺序（ŷ − y，而不是 y − ŷ）",
+                    "检查法则中的每个负号，以及相减的顺序（ŷ − y，而不是y − ŷ）",
                 ),
             )
         if not np.any(got) and np.any(np.abs(expected) > 1e-8):
@@ -273,28 +273,28 @@ def generic_diagnosis(got, expected, args, batch_size=None, section=""):
                 pick(
                     f"it is the reference times {k:g}, the batch size: a sum "
                     f"over the batch where the mean belongs?{_see(section)}",
-                    f"是参考答案的 {k:g} 倍，恰好是批量大小：该对批量取平均的地方求了和？{_see(section)}",
+                    f"是参考答案的{k:g}倍，恰好是批量大小：该对批量取平均的地方求了和？{_see(section)}",
                 ),
                 pick(
                     "the loss is the mean over the batch, so its gradient carries a 1/N",
-                    "损失是对批量取的平均，所以它的梯度带有因子 1/N",
+                    "损失是对批量取的平均，所以它的梯度带有因子1/N",
                 ),
             )
         if batch_size and batch_size > 1 and np.isclose(k, 1 / batch_size):
             return (
                 pick(
                     f"it is the reference divided by {1 / k:g}, the batch size: a mean where the sum belongs?{_see(section)}",
-                    f"是参考答案除以 {1 / k:g}，恰好是批量大小：该求和的地方取了平均？{_see(section)}",
+                    f"是参考答案除以{1 / k:g}，恰好是批量大小：该求和的地方取了平均？{_see(section)}",
                 ),
                 pick(
                     "the 1/N is already in the upstream gradient; do not divide twice",
-                    "1/N 已经包含在上游梯度里了；不要再除一次",
+                    "1/N已经包含在上游梯度里了；不要再除一次",
                 ),
             )
         return (
             pick(
                 f"it is the reference times {k:.4g} at every entry: {FACTOR_OFF}{_see(section)}",
-                f"每个元素都是参考答案的 {k:.4g} 倍：{FACTOR_OFF}{_see(section)}",
+                f"每个元素都是参考答案的{k:.4g}倍：{FACTOR_OFF}{_see(section)}",
             ),
             str(FACTOR_HINT),
         )
@@ -322,16 +322,16 @@ def split_output(message):
 def _compare_shape_and_type(name, got):
     """(message, None) if ``got`` is not a usable array, else (None, the float64 array)."""
     kind = type(got).__name__
-    not_numbers = pick(f"{name}: expected numbers, got {kind}", f"{name}：应为数值，收到的却是 {kind}")
+    not_numbers = pick(f"{name}: expected numbers, got {kind}", f"{name}：应为数值，收到的却是{kind}")
     if got is None:
         return pick(
             f"{name}: your function returned None — did you forget `return`?",
-            f"{name}：你的函数返回了 None——是不是忘了写 `return`？",
+            f"{name}：你的函数返回了None——是不是忘了写`return`？",
         ), None
     if isinstance(getattr(got, "data", None), np.ndarray) and not isinstance(got, np.ndarray):
         return pick(
             f"{name}: you returned a {kind}; return its .data, a numpy array",
-            f"{name}：你返回的是一个 {kind}；请返回它的 .data，即一个 numpy 数组",
+            f"{name}：你返回的是一个{kind}；请返回它的.data，即一个numpy数组",
         ), None
     try:
         raw = np.asarray(got)
@@ -365,7 +365,7 @@ def compare(name, got, expected, args, diagnoses, index, rtol, atol, batch_size=
             if got_arr.ndim == 2 and got_arr.shape == expected.shape[::-1]:
                 return pick(
                     f"{name}: has shape {got_arr.shape}, expected {expected.shape} — transposed?",
-                    f"{name}：形状为 {got_arr.shape}，应为 {expected.shape}——是不是转置了？",
+                    f"{name}：形状为{got_arr.shape}，应为{expected.shape}——是不是转置了？",
                 ), None
             return pick(
                 f"{name}: has {describe_shape(got_arr)}, expected {describe_shape(expected)}",
@@ -376,7 +376,7 @@ def compare(name, got, expected, args, diagnoses, index, rtol, atol, batch_size=
                 found = run_diagnosis(diagnose, got_arr, expected, args, index)
                 if found:
                     return labelled(name, found[0]), found[1]
-            return pick(f"{name}: contains NaN or inf", f"{name}：含有 NaN 或 inf"), None
+            return pick(f"{name}: contains NaN or inf", f"{name}：含有NaN或inf"), None
         if np.allclose(got_arr, expected, rtol=rtol, atol=atol):
             return None
         for diagnose in diagnoses:
@@ -405,16 +405,16 @@ def wrong_value(name, got_arr, expected, rtol, atol):
     excess = np.abs(got_arr - expected) / (atol + rtol * np.abs(expected))
     worst = np.unravel_index(int(np.argmax(excess)), excess.shape)
     index = tuple(int(i) for i in worst)
-    where = pick(f" at index {index}", f"（索引 {index} 处）") if got_arr.ndim else ""
+    where = pick(f" at index {index}", f"（索引{index}处）") if got_arr.ndim else ""
     mine, ref = got_arr[worst], expected[worst]
     if abs(ref) < 1e-8:
-        error = pick(f"absolute difference {abs(mine - ref):.1e}", f"绝对误差 {abs(mine - ref):.1e}")
+        error = pick(f"absolute difference {abs(mine - ref):.1e}", f"绝对误差{abs(mine - ref):.1e}")
     else:
-        error = pick(f"relative error {abs(mine - ref) / abs(ref):.1e}", f"相对误差 {abs(mine - ref) / abs(ref):.1e}")
+        error = pick(f"relative error {abs(mine - ref) / abs(ref):.1e}", f"相对误差{abs(mine - ref) / abs(ref):.1e}")
     d = digits_apart(float(mine), float(ref))
     return pick(
         f"{name}: {WRONG_VALUE}{where}: yours {mine:.{d}g}, expected {ref:.{d}g} ({error})",
-        f"{name}：{WRONG_VALUE}{where}：你的是 {mine:.{d}g}，应为 {ref:.{d}g}（{error}）",
+        f"{name}：{WRONG_VALUE}{where}：你的是{mine:.{d}g}，应为{ref:.{d}g}（{error}）",
     )
 
 
@@ -449,7 +449,7 @@ def run_check(exercise_id, fn, seed=None, hint=False):
         result.messages.append(
             pick(
                 f"check expects your function {ex.signature}, got {type(fn).__name__}",
-                f"check 需要你的函数 {ex.signature}，收到的却是 {type(fn).__name__}",
+                f"check需要你的函数{ex.signature}，收到的却是{type(fn).__name__}",
             )
         )
         return result
@@ -479,7 +479,7 @@ def evaluate(ex, call, seed=None, hint=False):
             result.messages = [
                 pick(
                     f"replace `raise NotImplementedError` in {ex.signature} with your code",
-                    f"把 {ex.signature} 中的 `raise NotImplementedError` 换成你的代码",
+                    f"把{ex.signature}中的`raise NotImplementedError`换成你的代码",
                 )
             ]
             result.hints, result.hint_available = [], False
@@ -487,7 +487,7 @@ def evaluate(ex, call, seed=None, hint=False):
         if failure:
             if is_wrong_arguments(failure):
                 messages.append(
-                    pick(f"{failure}; check calls it as {ex.signature}", f"{failure}；check 以 {ex.signature} 的形式调用它")
+                    pick(f"{failure}; check calls it as {ex.signature}", f"{failure}；check以{ex.signature}的形式调用它")
                 )
                 break  # every case would say the same
             messages.append(failure)
@@ -503,7 +503,7 @@ def evaluate(ex, call, seed=None, hint=False):
                 (
                     pick(
                         "your function changed its input arrays in place (e.g. x *= 2); compute new arrays instead",
-                        "你的函数原地修改了输入数组（例如 x *= 2）；请计算出新的数组",
+                        "你的函数原地修改了输入数组（例如x *= 2）；请计算出新的数组",
                     ),
                     None,
                 )
@@ -514,7 +514,7 @@ def evaluate(ex, call, seed=None, hint=False):
                 (
                     pick(
                         f"return {len(ex.outputs)} values ({names}), got {kind}",
-                        f"应返回 {len(ex.outputs)} 个值（{names}），收到的却是 {kind}",
+                        f"应返回{len(ex.outputs)}个值（{names}），收到的却是{kind}",
                     ),
                     None,
                 )
@@ -566,7 +566,7 @@ def evaluate(ex, call, seed=None, hint=False):
     return result
 
 
-NUMBER = re.compile(r"(?<![\w′])\d[\d.,]*(?:e[-+]?\d+)?")  # not the 1 of W1, Z1, a_1; a sign stays
+NUMBER = re.compile(r"(?<![A-Za-z0-9_′])\d[\d.,]*(?:e[-+]?\d+)?")  # not the 1 of W1, Z1, a_1; a sign stays
 
 
 def distinct(messages, outputs=()):
@@ -627,7 +627,7 @@ def _factor_across_cases(ex, plain, messages):
         replaced = {message for message, _, _ in rows}
         summary = pick(
             f"{ex.outputs[i]}: it is the reference times {k:.4g} in every case: {FACTOR_OFF}{_see(ex.section)}",
-            f"{ex.outputs[i]}：在每个测试用例中都是参考答案的 {k:.4g} 倍：{FACTOR_OFF}{_see(ex.section)}",
+            f"{ex.outputs[i]}：在每个测试用例中都是参考答案的{k:.4g}倍：{FACTOR_OFF}{_see(ex.section)}",
         )
         first = next((n for n, m in enumerate(messages) if m in replaced), len(messages))
         messages = (

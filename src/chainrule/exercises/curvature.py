@@ -34,31 +34,31 @@ def _jvp_mistakes(got, expected, args, i):
         return say(
             tr(
                 f"that uses only the diagonal of the softmax Jacobian (each p_i depends on every z_j); see {SOFTMAX.en}",
-                f"这里只用了 softmax 雅可比矩阵的对角线（每个 p_i 都依赖于所有 z_j）；参见{SOFTMAX.zh}",
+                f"这里只用了softmax雅可比矩阵的对角线（每个p_i都依赖于所有z_j）；参见{SOFTMAX.zh}",
             ),
-            tr("the off-diagonal entries −p_i p_j contribute too", "非对角元 −p_i p_j 也有贡献"),
+            tr("the off-diagonal entries −p_i p_j contribute too", "非对角元−p_i p_j也有贡献"),
         )
     if matches(got, p * v):
         return say(
             tr(
                 f"the term that couples the outputs is missing: raising one z_j lowers every other p_i; see {FORWARD.en}",
-                f"缺少把各输出耦合起来的那一项：增大某个 z_j 会使其余所有 p_i 变小；参见{FORWARD.zh}",
+                f"缺少把各输出耦合起来的那一项：增大某个z_j会使其余所有p_i变小；参见{FORWARD.zh}",
             ),
-            tr("the probabilities sum to 1, so their tangents must sum to 0", "概率之和为 1，所以它们的切向量之和必须为 0"),
+            tr("the probabilities sum to 1, so their tangents must sum to 0", "概率之和为1，所以它们的切向量之和必须为0"),
         )
     if matches(got, p * (v - v.sum(axis=-1, keepdims=True))):
         return say(
             tr(
                 f"the subtracted term should weight each v_j by its probability p_j; see {FORWARD.en}",
-                f"减去的那一项应当用概率 p_j 给每个 v_j 加权；参见{FORWARD.zh}",
+                f"减去的那一项应当用概率p_j给每个v_j加权；参见{FORWARD.zh}",
             ),
-            tr("Σ_j p_j v_j, not Σ_j v_j", "是 Σ_j p_j v_j，而不是 Σ_j v_j"),
+            tr("Σ_j p_j v_j, not Σ_j v_j", "是Σ_j p_j v_j，而不是Σ_j v_j"),
         )
     if z.ndim == 2 and matches(got, p * (v - (p * v).sum())):
         return say(
             tr(
                 f"the sum runs over the whole array; each row (one example) has its own softmax; see {FORWARD.en}",
-                f"求和范围覆盖了整个数组；每一行（一个样本）各有自己的 softmax；参见{FORWARD.zh}",
+                f"求和范围覆盖了整个数组；每一行（一个样本）各有自己的softmax；参见{FORWARD.zh}",
             ),
             tr("sum along the last axis, keeping its dimension", "沿最后一个轴求和，并保留该维度"),
         )
@@ -68,9 +68,9 @@ def _jvp_mistakes(got, expected, args, i):
 @exercise(
     id="curvature.softmax_jvp",
     chapter=CHAPTER,
-    title=tr("Forward mode: the JVP of softmax", "正向模式：softmax 的雅可比-向量积"),
+    title=tr("Forward mode: the JVP of softmax", "正向模式：softmax的雅可比-向量积"),
     signature="softmax_jvp(z, v)",
-    outputs=(tr("tangent of p", "p 的切向量"),),
+    outputs=(tr("tangent of p", "p的切向量"),),
     cases=_jvp_cases,
     diagnoses=(_jvp_mistakes,),
     section=FORWARD,
@@ -116,15 +116,15 @@ def _hvp_mistakes(got, expected, args, i):
         return say(
             tr(
                 f"that is a one-sided (forward) difference, whose error shrinks only like ε; see {HVP.en}",
-                f"这是单侧（前向）差分，其误差只随 ε 线性减小；参见{HVP.zh}",
+                f"这是单侧（前向）差分，其误差只随ε线性减小；参见{HVP.zh}",
             ),
-            tr("step both ways from x, by +εv and by −εv", "从 x 出发向两个方向各走一步：+εv 和 −εv"),
+            tr("step both ways from x, by +εv and by −εv", "从x出发向两个方向各走一步：+εv和−εv"),
         )
     if matches(got, (grad(x + eps * v) - grad(x - eps * v)) / eps):
         return say(
             tr(
                 f"the two gradients are 2ε apart along v, not ε: it is twice the reference; see {HVP.en}",
-                f"两个梯度沿 v 相距 2ε，而不是 ε：结果是参考答案的两倍；参见{HVP.zh}",
+                f"两个梯度沿v相距2ε，而不是ε：结果是参考答案的两倍；参见{HVP.zh}",
             ),
             tr("divide by the distance between the two points", "除以两点之间的距离"),
         )
@@ -139,15 +139,15 @@ def _hvp_mistakes(got, expected, args, i):
         return say(
             tr(
                 f"that shifts every coordinate by ε; the step must go along the direction v; see {HVP.en}",
-                f"这是把每个坐标都移动了 ε；步子必须沿方向 v 迈出；参见{HVP.zh}",
+                f"这是把每个坐标都移动了ε；步子必须沿方向v迈出；参见{HVP.zh}",
             ),
-            tr("H v is the derivative of ∇f(x + tv) with respect to t", "H v 是 ∇f(x + tv) 对 t 的导数"),
+            tr("H v is the derivative of ∇f(x + tv) with respect to t", "H v是∇f(x + tv)对t的导数"),
         )
     if eps >= 1e-3 and matches(got, grad.hessian(x) @ v):
         return say(
             tr(
                 f"that is the exact H v; this exercise asks for the central difference with the given eps; see {HVP.en}",
-                f"这是精确的 H v；本题要求用给定的 eps 做中心差分；参见{HVP.zh}",
+                f"这是精确的H v；本题要求用给定的eps做中心差分；参见{HVP.zh}",
             )
         )
     return None
@@ -193,21 +193,21 @@ def _newton_mistakes(got, expected, args, i):
                 f"that multiplies the gradient by the Hessian; Newton's step undoes the curvature instead; see {NEWTON.en}",
                 f"这是用海森矩阵去乘梯度；牛顿步应当抵消曲率，而不是乘上它；参见{NEWTON.zh}",
             ),
-            tr("solve H Δ = ∇L for the step (np.linalg.solve)", "由线性方程 H Δ = ∇L 解出位移 Δ（np.linalg.solve）"),
+            tr("solve H Δ = ∇L for the step (np.linalg.solve)", "由线性方程H Δ = ∇L解出位移 Δ（np.linalg.solve）"),
         )
     if x.size > 1 and matches(got, x - grad / np.diag(hess)):
         return say(
             tr(
                 f"that divides by the diagonal of H only; the off-diagonal curvature matters too; see {NEWTON.en}",
-                f"这里只除以了 H 的对角线；非对角的曲率同样要考虑；参见{NEWTON.zh}",
+                f"这里只除以了H的对角线；非对角的曲率同样要考虑；参见{NEWTON.zh}",
             ),
-            tr("use the whole matrix H", "要用整个矩阵 H"),
+            tr("use the whole matrix H", "要用整个矩阵H"),
         )
     if matches(got, x - grad):
         return say(
             tr(
                 f"that is a gradient step with η = 1; the Hessian is not used; see {NEWTON.en}",
-                f"这是 η = 1 的梯度下降步，没有用到海森矩阵；参见{NEWTON.zh}",
+                f"这是η = 1的梯度下降步，没有用到海森矩阵；参见{NEWTON.zh}",
             )
         )
     if matches(got, x + np.linalg.solve(hess, grad)):
@@ -217,7 +217,7 @@ def _newton_mistakes(got, expected, args, i):
                 f"see {NEWTON.en}",
                 f"这一步的符号反了：它远离了二次模型的驻点；参见{NEWTON.zh}",
             ),
-            tr("set the model's gradient ∇L + H Δ to zero and solve for Δ", "令模型的梯度 ∇L + H Δ 为零，解出 Δ"),
+            tr("set the model's gradient ∇L + H Δ to zero and solve for Δ", "令模型的梯度∇L + H Δ 为零，解出 Δ"),
         )
     lam, Q = np.linalg.eigh(hess)
     if np.any(lam < 0) and matches(got, x - Q @ ((Q.T @ grad) / np.abs(lam))):
@@ -226,8 +226,8 @@ def _newton_mistakes(got, expected, args, i):
                 "along the directions of negative curvature your step goes the other way: that divides by |λ|, "
                 "which is a different method (it flees saddles); Newton's step solves the model with H as it is, "
                 f"negative eigenvalues included; see {NEWTON.en}",
-                "在负曲率方向上你的步子走反了：那是除以 |λ|，属于另一种方法（它会逃离鞍点）；"
-                f"牛顿步是按 H 本身（包括负特征值）求解二次模型；参见{NEWTON.zh}",
+                "在负曲率方向上你的步子走反了：那是除以|λ|，属于另一种方法（它会逃离鞍点）；"
+                f"牛顿步是按H本身（包括负特征值）求解二次模型；参见{NEWTON.zh}",
             )
         )
     if matches(got, x - 0.5 * np.linalg.solve(hess, grad)):
@@ -237,13 +237,13 @@ def _newton_mistakes(got, expected, args, i):
                 f"not half way to it; see {NEWTON.en}",
                 f"这只走了一半：这一步应当到达二次模型的驻点，而不是走到一半；参见{NEWTON.zh}",
             ),
-            tr("the model's gradient ∇L + H Δ must vanish at the new point", "在新的点上，模型的梯度 ∇L + H Δ 必须为零"),
+            tr("the model's gradient ∇L + H Δ must vanish at the new point", "在新的点上，模型的梯度∇L + H Δ 必须为零"),
         )
     if matches(got, -np.linalg.solve(hess, grad)):
         return say(
             tr(
                 f"that is only the step Δ; return the new point x + Δ; see {NEWTON.en}",
-                f"这只是位移 Δ；请返回新的点 x + Δ；参见{NEWTON.zh}",
+                f"这只是位移 Δ；请返回新的点x + Δ；参见{NEWTON.zh}",
             )
         )
     return None
@@ -254,7 +254,7 @@ def _newton_mistakes(got, expected, args, i):
     chapter=CHAPTER,
     title=tr("One step of Newton's method", "牛顿法的一步"),
     signature="newton_step(x, grad, hess)",
-    outputs=(tr("new x", "新的 x"),),
+    outputs=(tr("new x", "新的x"),),
     cases=_newton_cases,
     diagnoses=(_newton_mistakes,),
     section=NEWTON,
@@ -282,17 +282,17 @@ def _ce_mistakes(got, expected, args, i):
         return say(
             tr(
                 f"that is the gradient ∂L/∂Z, a first derivative; differentiate it once more, along V; see {HESSIAN.en}",
-                f"这是梯度 ∂L/∂Z，只是一阶导数；还要沿 V 再求一次导；参见{HESSIAN.zh}",
+                f"这是梯度∂L/∂Z，只是一阶导数；还要沿V再求一次导；参见{HESSIAN.zh}",
             ),
-            tr("which part of the gradient p − y depends on Z?", "梯度 p − y 中哪一部分依赖于 Z？"),
+            tr("which part of the gradient p − y depends on Z?", "梯度p − y中哪一部分依赖于Z？"),
         )
     if matches(got, P * (1 - P) * V / N):
         return say(
             tr(
                 f"that keeps only the diagonal of the softmax Jacobian; see {SOFTMAX.en}",
-                f"这里只保留了 softmax 雅可比矩阵的对角线；参见{SOFTMAX.zh}",
+                f"这里只保留了softmax雅可比矩阵的对角线；参见{SOFTMAX.zh}",
             ),
-            tr("each p_i depends on every logit of its row", "每个 p_i 都依赖于它那一行的所有 logit"),
+            tr("each p_i depends on every logit of its row", "每个p_i都依赖于它那一行的所有logit"),
         )
     if matches(got, P * V / N):
         return say(
@@ -300,14 +300,14 @@ def _ce_mistakes(got, expected, args, i):
                 f"the term that couples the classes is missing; see {FORWARD.en}",
                 f"缺少把各类别耦合起来的那一项；参见{FORWARD.zh}",
             ),
-            tr("the probabilities of a row sum to 1", "每一行的概率之和为 1"),
+            tr("the probabilities of a row sum to 1", "每一行的概率之和为1"),
         )
     if N > 1 and matches(got, (P * V - P * (P * V).sum(axis=0, keepdims=True)) / N):
         return say(
             tr(
                 "the sum runs over the batch (axis 0); the classes of one example (axis 1) are coupled, "
                 f"the examples are not; see {HESSIAN.en}",
-                f"求和是沿批量（轴 0）进行的；耦合的是同一样本的各个类别（轴 1），不同样本之间并不耦合；参见{HESSIAN.zh}",
+                f"求和是沿批量（轴0）进行的；耦合的是同一样本的各个类别（轴1），不同样本之间并不耦合；参见{HESSIAN.zh}",
             )
         )
     if N > 1 and matches(got, (P * V - P * (P * V).sum()) / N):
@@ -315,9 +315,9 @@ def _ce_mistakes(got, expected, args, i):
             tr(
                 "the weighted sum Σ p·v runs over the whole batch; each example (row) has its own softmax "
                 f"and its own sum over its C classes; see {HESSIAN.en}",
-                f"加权和 Σ p·v 是对整个批量求的；每个样本（每一行）有自己的 softmax，也有自己对 C 个类别的求和；参见{HESSIAN.zh}",
+                f"加权和Σ p·v是对整个批量求的；每个样本（每一行）有自己的softmax，也有自己对C个类别的求和；参见{HESSIAN.zh}",
             ),
-            tr("sum along axis 1, keeping its dimension", "沿轴 1 求和，并保留该维度"),
+            tr("sum along axis 1, keeping its dimension", "沿轴1求和，并保留该维度"),
         )
     P0 = softmax(Z, axis=0)
     if N > 1 and any(
@@ -328,14 +328,14 @@ def _ce_mistakes(got, expected, args, i):
             tr(
                 "the softmax is normalised over the batch (axis 0); each example's probabilities sum to 1 "
                 f"over its classes (axis 1); see {SOFTMAX.en}",
-                f"softmax 是沿批量（轴 0）规范化的；每个样本的概率应当对它的各个类别（轴 1）求和为 1；参见{SOFTMAX.zh}",
+                f"softmax是沿批量（轴0）规范化的；每个样本的概率应当对它的各个类别（轴1）求和为1；参见{SOFTMAX.zh}",
             )
         )
     if matches(got, (P - Y) * V / N):
         return say(
             tr(
                 f"the labels do not enter the second derivative: y is a constant in p − y; see {HESSIAN.en}",
-                f"标签不会出现在二阶导数中：在 p − y 里 y 是常数；参见{HESSIAN.zh}",
+                f"标签不会出现在二阶导数中：在p − y里y是常数；参见{HESSIAN.zh}",
             )
         )
     return None
@@ -344,7 +344,7 @@ def _ce_mistakes(got, expected, args, i):
 @exercise(
     id="curvature.ce_logits_hvp",
     chapter=CHAPTER,
-    title=tr("The Hessian of cross-entropy in the logits, times V (derivation)", "交叉熵对 logits 的海森矩阵乘以 V（推导）"),
+    title=tr("The Hessian of cross-entropy in the logits, times V (derivation)", "交叉熵对logits的海森矩阵乘以V（推导）"),
     signature="ce_logits_hvp(Z, y, V)",
     outputs=(tr("∇²L · V", "∇²L · V"),),
     cases=_ce_cases,
@@ -359,7 +359,7 @@ def ce_logits_hvp(Z, y, V):
 
 # --- derivation: an HVP by the R-operator, for a tanh network with squared error ----------------
 
-ROP = tr("chapter 8, “The R-operator: a Hessian-vector product by hand”", "第8章“R 算子：手写海森向量积”")
+ROP = tr("chapter 8, “The R-operator: a Hessian-vector product by hand”", "第8章“R算子：手写海森向量积”")
 
 
 def _rop_cases(rng):
@@ -397,27 +397,27 @@ def _rop_mistakes(got, expected, args, i):
                 tr(
                     "that is the Gauss–Newton part only: every term weighted by the residual f − y is missing "
                     f"(the network's own curvature); see {ROP.en}",
-                    f"这只是高斯-牛顿部分：所有以残差 f − y 为权重的项都缺了（网络自身的曲率）；参见{ROP.zh}",
+                    f"这只是高斯-牛顿部分：所有以残差f − y为权重的项都缺了（网络自身的曲率）；参见{ROP.zh}",
                 ),
                 tr(
                     "apply R{·} to every factor of the backward pass, the residual's factors too",
-                    "对反向传播中的每个因子都作用 R{·}，残差所乘的那些因子也不例外",
+                    "对反向传播中的每个因子都作用R{·}，残差所乘的那些因子也不例外",
                 ),
             )
         if matches(got, gn + v2):
             return say(
                 tr(
                     f"the term from the derivative of tanh′ (tanh″) is missing: tanh′(Z) changes when W1 does; see {ROP.en}",
-                    f"缺少来自 tanh′ 的导数（tanh″）的那一项：W1 变化时 tanh′(Z) 也随之变化；参见{ROP.zh}",
+                    f"缺少来自tanh′ 的导数（tanh″）的那一项：W1变化时tanh′(Z)也随之变化；参见{ROP.zh}",
                 ),
-                tr("R{tanh′(Z)} needs the second derivative of tanh", "R{tanh′(Z)} 需要 tanh 的二阶导数"),
+                tr("R{tanh′(Z)} needs the second derivative of tanh", "R{tanh′(Z)}需要tanh的二阶导数"),
             )
         if matches(got, gn + t2):
             return say(
                 tr(
                     "the term from w2's own change is missing: the error sent back to the hidden layer is "
                     f"multiplied by w2, which moves along v2; see {ROP.en}",
-                    f"缺少来自 w2 自身变化的那一项：传回隐藏层的误差要乘以 w2，而 w2 沿 v2 变化；参见{ROP.zh}",
+                    f"缺少来自w2自身变化的那一项：传回隐藏层的误差要乘以w2，而w2沿v2变化；参见{ROP.zh}",
                 )
             )
         if matches(got, gn + v2 - t2):
@@ -433,7 +433,7 @@ def _rop_mistakes(got, expected, args, i):
                 tr(
                     "the term through the hidden activations' change is missing: A = tanh(X W1) moves along V1, "
                     f"and ∂L/∂w2 = Aᵀr/N has A in it; see {ROP.en}",
-                    f"缺少经由隐藏层激活值变化的那一项：A = tanh(X W1) 沿 V1 变化，而 ∂L/∂w2 = Aᵀr/N 中含有 A；参见{ROP.zh}",
+                    f"缺少经由隐藏层激活值变化的那一项：A = tanh(X W1)沿V1变化，而∂L/∂w2 = Aᵀr/N中含有A；参见{ROP.zh}",
                 ),
                 tr("R{Aᵀ r} = R{A}ᵀ r + Aᵀ R{r}: the product rule", "R{Aᵀ r} = R{A}ᵀ r + Aᵀ R{r}：乘积法则"),
             )
@@ -445,10 +445,10 @@ def _rop_mistakes(got, expected, args, i):
     chapter=CHAPTER,
     title=tr(
         "A Hessian-vector product by the R-operator (derivation)",
-        "用 R 算子计算海森向量积（推导）",
+        "用R算子计算海森向量积（推导）",
     ),
     signature="rop_hvp(X, y, W1, w2, V1, v2)",
-    outputs=(tr("H v, the W1 part", "H v 的 W1 部分"), tr("H v, the w2 part", "H v 的 w2 部分")),
+    outputs=(tr("H v, the W1 part", "H v的W1部分"), tr("H v, the w2 part", "H v的w2部分")),
     cases=_rop_cases,
     diagnoses=(_rop_mistakes,),
     section=ROP,
@@ -489,12 +489,12 @@ def _cycle_mistakes(got, expected, args, i):
             tr(
                 "a factor 2 is off: at your w a step twice as long would land on −w (or the step would land on 0); "
                 f"simplify L′/L″ for log cosh and use the condition that the step ends at −w; see {NEWTON.en}",
-                "差了一个因子 2：在你的 w 处，两倍长的一步才会落到 −w（或者这一步会落到 0）；"
-                f"把 log cosh 的 L′/L″ 化简，并利用这一步恰好落到 −w 这个条件；参见{NEWTON.zh}",
+                "差了一个因子2：在你的w处，两倍长的一步才会落到−w（或者这一步会落到0）；"
+                f"把log cosh的L′/L″ 化简，并利用这一步恰好落到−w这个条件；参见{NEWTON.zh}",
             ),
             tr(
                 "for log cosh, L′/L″ = tanh(w)·cosh²(w) = sinh(w)·cosh(w) = ½ sinh(2w)",
-                "对 log cosh 而言，L′/L″ = tanh(w)·cosh²(w) = sinh(w)·cosh(w) = ½ sinh(2w)",
+                "对log cosh而言，L′/L″ = tanh(w)·cosh²(w) = sinh(w)·cosh(w) = ½ sinh(2w)",
             ),
         )
     if alpha < 2 and matches(got, 0.5 * np.arccosh(2 / alpha)):
@@ -502,15 +502,15 @@ def _cycle_mistakes(got, expected, args, i):
             tr(
                 "that is where the step map's slope is −1, where a fixed point would lose stability; "
                 f"the question is where one step sends w exactly to −w; see {NEWTON.en}",
-                "那是步进映射的斜率等于 −1 的地方（不动点在那里失去稳定性）；"
-                f"题目问的是一步恰好把 w 送到 −w 的地方；参见{NEWTON.zh}",
+                "那是步进映射的斜率等于−1的地方（不动点在那里失去稳定性）；"
+                f"题目问的是一步恰好把w送到−w的地方；参见{NEWTON.zh}",
             )
         )
     if abs(alpha - 1) > 1e-3 and matches(got, _logcosh_cycle(1.0)):
         return say(
             tr(
                 f"that is the answer for the undamped step (α = 1); this case has α = {alpha:.4g}; see {NEWTON.en}",
-                f"这是不加阻尼（α = 1）时的答案；本例中 α = {alpha:.4g}；参见{NEWTON.zh}",
+                f"这是不加阻尼（α = 1）时的答案；本例中α = {alpha:.4g}；参见{NEWTON.zh}",
             )
         )
     return None
@@ -521,10 +521,10 @@ def _cycle_mistakes(got, expected, args, i):
     chapter=CHAPTER,
     title=tr(
         "Where damped Newton on log cosh starts to oscillate (derivation)",
-        "阻尼牛顿法在 log cosh 上从哪里开始振荡（推导）",
+        "阻尼牛顿法在log cosh上从哪里开始振荡（推导）",
     ),
     signature="newton_cycle(alpha)",
-    outputs=(tr("w where the step lands on −w", "一步恰好落到 −w 的 w"),),
+    outputs=(tr("w where the step lands on −w", "一步恰好落到−w的w"),),
     cases=_cycle_cases,
     diagnoses=(_cycle_mistakes,),
     section=NEWTON,

@@ -38,14 +38,14 @@ def _product_mistakes(got, expected, args, i):
             ),
             tr(
                 ["∂(ab)/∂a is b", "∂(ab)/∂b is a"][i] + ", times the upstream gradient g",
-                ["∂(ab)/∂a 是 b", "∂(ab)/∂b 是 a"][i] + "，再乘以上游梯度 g",
+                ["∂(ab)/∂a是b", "∂(ab)/∂b是a"][i] + "，再乘以上游梯度g",
             ),
         )
     if matches(got, b if i == 0 else a):
         return say(
             tr(
                 f"that is the local derivative alone: the upstream gradient g is not used; see {GRAPHS.en}",
-                f"这只是局部导数：没有用到上游梯度 g；参见{GRAPHS.zh}",
+                f"这只是局部导数：没有用到上游梯度g；参见{GRAPHS.zh}",
             ),
             tr("chain rule: upstream gradient × local derivative", "链式法则：上游梯度 × 局部导数"),
         )
@@ -90,15 +90,15 @@ def _linear_mistakes(got, expected, args, i):
                 f"the inner derivative is taken with respect to the wrong factor; see {GRAPHS.en}",
                 f"内层导数对错了因子求导；参见{GRAPHS.zh}",
             ),
-            tr("∂(w·x)/∂w is x, not w", "∂(w·x)/∂w 是 x，而不是 w"),
+            tr("∂(w·x)/∂w is x, not w", "∂(w·x)/∂w是x，而不是w"),
         )
     if i == 0 and got.shape == () and np.isclose(got, 2 * r):
         return say(
             tr(
                 f"that is ∂L/∂r only; the chain continues to w, and ∂L/∂w has w's shape; see {GRAPHS.en}",
-                f"这只是 ∂L/∂r；链条还要继续到 w，而 ∂L/∂w 的形状与 w 相同；参见{GRAPHS.zh}",
+                f"这只是∂L/∂r；链条还要继续到w，而∂L/∂w的形状与w相同；参见{GRAPHS.zh}",
             ),
-            tr("multiply by ∂r/∂w, a vector of w's shape", "再乘以 ∂r/∂w，它是与 w 形状相同的向量"),
+            tr("multiply by ∂r/∂w, a vector of w's shape", "再乘以∂r/∂w，它是与w形状相同的向量"),
         )
     return None
 
@@ -106,7 +106,7 @@ def _linear_mistakes(got, expected, args, i):
 @exercise(
     id="derivative_rules.chain_rule",
     chapter=CHAPTER,
-    title=tr("Chain rule for L = (w·x + b − y)²", "L = (w·x + b − y)² 的链式法则"),
+    title=tr("Chain rule for L = (w·x + b − y)²", "L = (w·x + b − y)²的链式法则"),
     signature="linear_square_grads(w, x, b, y)",
     outputs=("∂L/∂w", "∂L/∂b"),
     cases=_linear_cases,
@@ -131,14 +131,14 @@ def _paths_mistakes(got, expected, args, i):
         return say(
             tr(
                 f"only the path through u = x² is followed; x also reaches L through v; see {PATHS.en}",
-                f"只沿经过 u = x² 的路径求导；x 还经由 v 到达 L；参见{PATHS.zh}",
+                f"只沿经过u = x²的路径求导；x还经由v到达L；参见{PATHS.zh}",
             )
         )
     if matches(got, x**2 * np.cos(x)):
         return say(
             tr(
                 f"only the path through v = sin x is followed; x also reaches L through u; see {PATHS.en}",
-                f"只沿经过 v = sin x 的路径求导；x 还经由 u 到达 L；参见{PATHS.zh}",
+                f"只沿经过v = sin x的路径求导；x还经由u到达L；参见{PATHS.zh}",
             )
         )
     if matches(got, 2 * x * np.cos(x)):
@@ -149,7 +149,7 @@ def _paths_mistakes(got, expected, args, i):
             ),
             tr(
                 "each path contributes ∂L/∂(intermediate) × d(intermediate)/dx, and ∂L/∂u = v, ∂L/∂v = u",
-                "每条路径贡献 ∂L/∂(中间变量) × d(中间变量)/dx，而 ∂L/∂u = v，∂L/∂v = u",
+                "每条路径贡献∂L/∂(中间变量) × d(中间变量)/dx，而∂L/∂u = v，∂L/∂v = u",
             ),
         )
     return None
@@ -194,23 +194,23 @@ def _difference_mistakes(got, expected, args, i):
         return say(
             tr(
                 f"that is the one-sided difference, error O(ε); use points on both sides of x; see {NUMERICAL.en}",
-                f"这是单侧差分，误差为 O(ε)；要用 x 两侧的点；参见{NUMERICAL.zh}",
+                f"这是单侧差分，误差为O(ε)；要用x两侧的点；参见{NUMERICAL.zh}",
             ),
-            tr("evaluate f at x + ε and x − ε", "在 x + ε 和 x − ε 处计算 f"),
+            tr("evaluate f at x + ε and x − ε", "在x + ε和x − ε处计算f"),
         )
     if matches(got, (f(x + eps) - f(x - eps)) / eps):
         return say(
             tr(
                 f"twice the reference: the two points are 2ε apart; see {NUMERICAL.en}",
-                f"是参考答案的两倍：两个点相距 2ε；参见{NUMERICAL.zh}",
+                f"是参考答案的两倍：两个点相距2ε；参见{NUMERICAL.zh}",
             ),
-            tr("divide by 2ε", "除以 2ε"),
+            tr("divide by 2ε", "除以2ε"),
         )
     if matches(got, (f(x + eps) - f(x - eps)) / 2 * eps):
         return say(
             tr(
                 "operator precedence: `/ 2 * eps` divides by 2 and then multiplies by eps",
-                "运算符优先级：`/ 2 * eps` 是先除以 2，再乘以 eps",
+                "运算符优先级：`/ 2 * eps`是先除以2，再乘以eps",
             ),
             tr("put the whole denominator in parentheses: / (2 * eps)", "把整个分母放进括号：/ (2 * eps)"),
         )
@@ -222,7 +222,7 @@ def _difference_mistakes(got, expected, args, i):
             return say(
                 tr(
                     f"that uses a fixed step of its own ({step:g}), not the argument eps; see {NUMERICAL.en}",
-                    f"这里用了自己固定的步长（{step:g}），而不是参数 eps；参见{NUMERICAL.zh}",
+                    f"这里用了自己固定的步长（{step:g}），而不是参数eps；参见{NUMERICAL.zh}",
                 )
             )
     return None
@@ -233,7 +233,7 @@ def _difference_mistakes(got, expected, args, i):
     chapter=CHAPTER,
     title=tr("Numerical derivative by central differences", "用中心差分求数值导数"),
     signature="central_difference(f, x, eps)",
-    outputs=(tr("f′(x) estimate", "f′(x) 的估计值"),),
+    outputs=(tr("f′(x) estimate", "f′(x)的估计值"),),
     cases=_difference_cases,
     diagnoses=(_difference_mistakes,),
     rtol=1e-9,
@@ -261,26 +261,26 @@ def _bias_mistakes(got, expected, args, i):
         return say(
             tr(
                 "the values are right, but the shape is (1, m): ∂L/∂b must have b's shape (m,)",
-                "数值对了，但形状是 (1, m)：∂L/∂b 的形状必须与 b 相同，即 (m,)",
+                "数值对了，但形状是(1, m)：∂L/∂b的形状必须与b相同，即(m,)",
             ),
-            tr("drop keepdims=True, or reshape the result to b's shape", "去掉 keepdims=True，或把结果 reshape 成 b 的形状"),
+            tr("drop keepdims=True, or reshape the result to b's shape", "去掉keepdims=True，或把结果reshape成b的形状"),
         )
     if matches(got, g):
         return say(
             tr(
                 f"b was added to every row of the batch, so each b_j reaches the loss along N paths; see {PATHS.en}",
-                f"b 被加到了批量的每一行上，所以每个 b_j 沿 N 条路径到达损失；参见{PATHS.zh}",
+                f"b被加到了批量的每一行上，所以每个b_j沿N条路径到达损失；参见{PATHS.zh}",
             ),
             tr(
                 "add up the N contributions: sum the upstream gradient over the batch axis (axis 0)",
-                "把这 N 份贡献加起来：沿批量轴（axis 0）对上游梯度求和",
+                "把这N份贡献加起来：沿批量轴（axis 0）对上游梯度求和",
             ),
         )
     if matches(got, g.sum(axis=1)):
         return say(
             tr(
                 f"summed over the wrong axis: b has one entry per column; see {PATHS.en}",
-                f"沿错了轴求和：b 的每个元素对应一列；参见{PATHS.zh}",
+                f"沿错了轴求和：b的每个元素对应一列；参见{PATHS.zh}",
             ),
             tr("sum over the rows (axis 0)", "沿行方向求和（axis 0）"),
         )
@@ -290,7 +290,7 @@ def _bias_mistakes(got, expected, args, i):
                 f"that is the mean over the batch; each row adds its own contribution; see {PATHS.en}",
                 f"这是对批量取平均；每一行都贡献自己的一份，应当相加；参见{PATHS.zh}",
             ),
-            tr("the contributions of the N paths are added, not averaged", "N 条路径的贡献要相加，而不是取平均"),
+            tr("the contributions of the N paths are added, not averaged", "N条路径的贡献要相加，而不是取平均"),
         )
     return None
 
@@ -339,7 +339,7 @@ def _lse_mistakes(got, expected, args, i):
                     "it overflows: with logits in the hundreds e^z is inf (or 0), and inf/inf or 0/0 is NaN; "
                     "the gradient does not change when the same number is subtracted from a whole row; "
                     f"see {LSE_TRICK.en}",
-                    "发生了溢出：logits 达到几百时 e^z 为 inf（或 0），而 inf/inf 或 0/0 得到 NaN；"
+                    "发生了溢出：logits达到几百时e^z为inf（或0），而inf/inf或0/0得到NaN；"
                     f"给一整行减去同一个数，梯度不变；参见{LSE_TRICK.zh}",
                 ),
                 tr("subtract each row's maximum before exponentiating", "取指数之前先减去每一行的最大值"),
@@ -352,7 +352,7 @@ def _lse_mistakes(got, expected, args, i):
                     f"see {RULES.en} (chain rule)",
                     f"这只是指数和本身的导数；外层的对数没有求导；参见{RULES.zh}（链式法则）",
                 ),
-                tr("d log(s)/ds = 1/s, with s the row's sum of exponentials", "d log(s)/ds = 1/s，其中 s 是这一行的指数和"),
+                tr("d log(s)/ds = 1/s, with s the row's sum of exponentials", "d log(s)/ds = 1/s，其中s是这一行的指数和"),
             )
         if safe and matches(got, np.broadcast_to(1 / np.exp(Z).sum(axis=1, keepdims=True), Z.shape)):
             return say(
@@ -367,9 +367,9 @@ def _lse_mistakes(got, expected, args, i):
         return say(
             tr(
                 "normalised over the wrong axis: each row k has its own log-sum-exp, so each row of the gradient sums to 1",
-                "沿错了轴规范化：每一行 k 有自己的 log-sum-exp，所以梯度的每一行之和为 1",
+                "沿错了轴规范化：每一行k有自己的log-sum-exp，所以梯度的每一行之和为1",
             ),
-            tr("the sum in lse runs over the C entries of a row (axis=1)", "lse 中的求和遍历一行的 C 个元素（axis=1）"),
+            tr("the sum in lse runs over the C entries of a row (axis=1)", "lse中的求和遍历一行的C个元素（axis=1）"),
         )
     if matches(
         got, Z - np.log(np.exp(Z - Z.max(axis=1, keepdims=True)).sum(axis=1, keepdims=True)) - Z.max(axis=1, keepdims=True)
@@ -377,7 +377,7 @@ def _lse_mistakes(got, expected, args, i):
         return say(
             tr(
                 "that is log-softmax, the logarithm of the gradient; the gradient itself is positive and each row sums to 1",
-                "这是 log-softmax，即梯度的对数；梯度本身是正的，且每行之和为 1",
+                "这是log-softmax，即梯度的对数；梯度本身是正的，且每行之和为1",
             ),
             tr("exponentiate the log-probabilities", "对这些对数概率取指数"),
         )
@@ -387,7 +387,7 @@ def _lse_mistakes(got, expected, args, i):
 @exercise(
     id="derivative_rules.logsumexp_gradient",
     chapter=CHAPTER,
-    title=tr("Gradient of log-sum-exp (derivation)", "log-sum-exp 的梯度（推导）"),
+    title=tr("Gradient of log-sum-exp (derivation)", "log-sum-exp的梯度（推导）"),
     signature="lse_grad(Z)",
     outputs=("∂L/∂Z",),
     cases=_lse_cases,
@@ -423,11 +423,11 @@ def _normalize_mistakes(got, expected, args, i):
             tr(
                 "only the path through the numerator is followed: Z_ki also reaches every output of its row "
                 f"through the row sum s_k; see {PATHS.en}",
-                f"只沿经过分子的路径求导：Z_ki 还通过行和 s_k 到达这一行的每个输出；参见{PATHS.zh}",
+                f"只沿经过分子的路径求导：Z_ki还通过行和s_k到达这一行的每个输出；参见{PATHS.zh}",
             ),
             tr(
                 "add the contributions of all C outputs of the row, each through ∂s_k/∂Z_ki = 1",
-                "把这一行全部 C 个输出的贡献加起来，每一项都经过 ∂s_k/∂Z_ki = 1",
+                "把这一行全部C个输出的贡献加起来，每一项都经过∂s_k/∂Z_ki = 1",
             ),
         )
     if matches(got, g * (1 - out) / s):
@@ -435,18 +435,18 @@ def _normalize_mistakes(got, expected, args, i):
             tr(
                 "only the diagonal of the Jacobian: Z_ki changes the other outputs of its row too (the source's "
                 f"softmax slip); see {PATHS.en}",
-                f"只用了雅可比矩阵的对角线：Z_ki 也会改变这一行的其他输出（原文在softmax上犯的错误）；参见{PATHS.zh}",
+                f"只用了雅可比矩阵的对角线：Z_ki也会改变这一行的其他输出（原文在softmax上犯的错误）；参见{PATHS.zh}",
             ),
             tr(
                 "the off-diagonal entries ∂out_kj/∂Z_ki (j ≠ i) are not 0",
-                "非对角元素 ∂out_kj/∂Z_ki（j ≠ i）不为 0",
+                "非对角元素∂out_kj/∂Z_ki（j ≠ i）不为0",
             ),
         )
     if matches(got, (g - out.sum(axis=1, keepdims=True)) / s):
         return say(
             tr(
                 f"the path through the row sum must carry each output's own upstream gradient g_kj; see {GRAPHS.en}",
-                f"经过行和的那条路径必须带上每个输出自己的上游梯度 g_kj；参见{GRAPHS.zh}",
+                f"经过行和的那条路径必须带上每个输出自己的上游梯度g_kj；参见{GRAPHS.zh}",
             ),
             tr("chain rule: upstream gradient × local derivative, for every path", "链式法则：对每条路径都是上游梯度 × 局部导数"),
         )
@@ -456,13 +456,13 @@ def _normalize_mistakes(got, expected, args, i):
                 f"the path through the denominator has the wrong sign; see {RULES.en} (quotient rule)",
                 f"经过分母的那条路径符号反了；参见{RULES.zh}（商法则）",
             ),
-            tr("increasing s_k makes every output of the row smaller", "s_k 增大时，这一行的每个输出都会变小"),
+            tr("increasing s_k makes every output of the row smaller", "s_k增大时，这一行的每个输出都会变小"),
         )
     if matches(got, (g - (g * out).sum(axis=0, keepdims=True)) / s):
         return say(
             tr(
                 f"summed over the wrong axis: Z_ki reaches the outputs of its own row k only; see {PATHS.en}",
-                f"沿错了轴求和：Z_ki 只到达它自己那一行 k 的输出；参见{PATHS.zh}",
+                f"沿错了轴求和：Z_ki只到达它自己那一行k的输出；参见{PATHS.zh}",
             )
         )
     if matches(got, (g - out * g.sum(axis=1, keepdims=True)) / s):
@@ -470,18 +470,18 @@ def _normalize_mistakes(got, expected, args, i):
             tr(
                 "that is J·g, the Jacobian applied to g; the backward pass needs its transpose, Jᵀg (a sum over the "
                 f"outputs each input reaches); see {PATHS.en}",
-                f"这是 J·g，即把雅可比矩阵作用在 g 上；反向传播需要它的转置 Jᵀg（对每个输入所到达的输出求和）；参见{PATHS.zh}",
+                f"这是J·g，即把雅可比矩阵作用在g上；反向传播需要它的转置Jᵀg（对每个输入所到达的输出求和）；参见{PATHS.zh}",
             ),
             tr(
                 "∂L/∂Z_ki = Σ_j g_kj ∂out_kj/∂Z_ki: the sum runs over the outputs j",
-                "∂L/∂Z_ki = Σ_j g_kj ∂out_kj/∂Z_ki：求和遍历输出 j",
+                "∂L/∂Z_ki = Σ_j g_kj ∂out_kj/∂Z_ki：求和遍历输出j",
             ),
         )
     if matches(got, (g - through_sum) / s**2) or matches(got, (g * s - through_sum) / s**2):
         return say(
             tr(
                 f"the powers of s_k are off: check the quotient rule's denominator term by term; see {RULES.en} (quotient rule)",
-                f"s_k 的幂次不对：逐项检查商法则中的分母；参见{RULES.zh}（商法则）",
+                f"s_k的幂次不对：逐项检查商法则中的分母；参见{RULES.zh}（商法则）",
             )
         )
     return None

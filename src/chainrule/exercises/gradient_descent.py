@@ -10,7 +10,7 @@ from ..language import tr
 from .core import exercise, matches, say
 
 CHAPTER = "gradient_descent"
-NEW_W = tr("new w", "新的 w")
+NEW_W = tr("new w", "新的w")
 UPDATE = tr("chapter 3, “The update rule, and why it goes downhill”", "第3章“更新规则，以及它为什么走向下坡”")
 DIRECTIONS = tr("chapter 3, “Many directions: eigenvalues and the condition number”", "第3章“多个方向：特征值与条件数”")
 MINIBATCH = tr("chapter 3, “Full-batch and mini-batch descent on the digits”", "第3章“手写数字数据集上的全批量下降与小批量下降”")
@@ -30,12 +30,12 @@ def _step_mistakes(got, expected, args, i):
     if matches(got, w + lr * grad):
         return say(
             tr(f"that steps *along* the gradient, uphill; see {UPDATE.en}", f"这是沿着梯度走，也就是上坡；参见{UPDATE.zh}"),
-            tr("gradient descent subtracts η·∂L/∂w", "梯度下降减去 η·∂L/∂w"),
+            tr("gradient descent subtracts η·∂L/∂w", "梯度下降减去η·∂L/∂w"),
         )
     if matches(got, w - grad):
         return say(
             tr(f"the learning rate is not used; see {UPDATE.en}", f"没有用到学习率；参见{UPDATE.zh}"),
-            tr("the step is η times the gradient", "步长是 η 乘以梯度"),
+            tr("the step is η times the gradient", "步长是η乘以梯度"),
         )
     if matches(got, -lr * grad):
         return say(
@@ -43,7 +43,7 @@ def _step_mistakes(got, expected, args, i):
                 f"that is only the change of the weights; return the new weights; see {UPDATE.en}",
                 f"这只是权重的变化量；要返回新的权重；参见{UPDATE.zh}",
             ),
-            tr("add the change to w", "把变化量加到 w 上"),
+            tr("add the change to w", "把变化量加到w上"),
         )
     return None
 
@@ -95,7 +95,7 @@ def _lr_mistakes(got, expected, args, i):
                 f"the stability limit is larger; see {DIRECTIONS.en}",
                 f"这是对最陡方向最好的步长（一步落到最小值）；稳定性的上限更大；参见{DIRECTIONS.zh}",
             ),
-            tr("a direction with curvature λ still converges while |1 − ηλ| < 1", "曲率为 λ 的方向只要 |1 − ηλ| < 1 就仍然收敛"),
+            tr("a direction with curvature λ still converges while |1 − ηλ| < 1", "曲率为λ的方向只要|1 − ηλ| < 1就仍然收敛"),
         )
     if matches(got, np.asarray(2 / (lam.min() + lam.max()))):
         return say(
@@ -104,15 +104,15 @@ def _lr_mistakes(got, expected, args, i):
                 f"the question is where divergence starts; see {DIRECTIONS.en}",
                 f"这是在最平缓与最陡的方向之间取得平衡的最佳固定步长；题目问的是从哪里开始发散；参见{DIRECTIONS.zh}",
             ),
-            tr("which direction is the first to have |1 − ηλ| ≥ 1?", "哪个方向最先出现 |1 − ηλ| ≥ 1？"),
+            tr("which direction is the first to have |1 − ηλ| ≥ 1?", "哪个方向最先出现|1 − ηλ| ≥ 1？"),
         )
     if matches(got, np.asarray(2 / np.abs(A).max())) or matches(got, np.asarray(2 / np.trace(A))):
         return say(
             tr(
                 f"use the eigenvalues of A, not its entries or its trace; see {DIRECTIONS.en}",
-                f"要用 A 的特征值，而不是它的元素或迹；参见{DIRECTIONS.zh}",
+                f"要用A的特征值，而不是它的元素或迹；参见{DIRECTIONS.zh}",
             ),
-            tr("np.linalg.eigvalsh gives the eigenvalues of a symmetric matrix", "np.linalg.eigvalsh 给出对称矩阵的特征值"),
+            tr("np.linalg.eigvalsh gives the eigenvalues of a symmetric matrix", "np.linalg.eigvalsh给出对称矩阵的特征值"),
         )
     return None
 
@@ -174,9 +174,9 @@ def _epoch_mistakes(got, expected, args, i):
         return say(
             tr(
                 "the last batch is smaller than batch_size, and its mean must divide by its own size",
-                "最后一个批量比 batch_size 小，它的平均值必须除以它自己的大小",
+                "最后一个批量比batch_size小，它的平均值必须除以它自己的大小",
             ),
-            tr("divide by len(Xb), the number of rows actually in the batch", "除以 len(Xb)，即这个批量中实际的行数"),
+            tr("divide by len(Xb), the number of rows actually in the batch", "除以len(Xb)，即这个批量中实际的行数"),
         )
     if matches(got, _epoch_reference(w, X, y, lr, batch, mean=False)):
         return say(
@@ -188,7 +188,7 @@ def _epoch_mistakes(got, expected, args, i):
     if matches(got, _epoch_reference(w, X, y, lr, batch, sign=-1.0)):
         return say(
             tr(f"the steps go uphill; see {UPDATE.en}", f"每一步都在上坡；参见{UPDATE.zh}"),
-            tr("subtract η times the gradient", "减去 η 乘以梯度"),
+            tr("subtract η times the gradient", "减去η乘以梯度"),
         )
     return None
 
@@ -198,7 +198,7 @@ def _epoch_mistakes(got, expected, args, i):
     chapter=CHAPTER,
     title=tr("One epoch of mini-batch SGD", "小批量随机梯度下降的一轮"),
     signature="sgd_epoch(w, X, y, lr, batch_size)",
-    outputs=(tr("w after the epoch", "这一轮之后的 w"),),
+    outputs=(tr("w after the epoch", "这一轮之后的w"),),
     cases=_epoch_cases,
     diagnoses=(_epoch_mistakes,),
     section=MINIBATCH,
@@ -226,9 +226,9 @@ def _momentum_mistakes(got, expected, args, i):
         return say(
             tr(
                 f"w was moved with the old velocity; the velocity is updated first; see {MOMENTUM.en}",
-                f"w 是用旧的速度移动的；应先更新速度；参见{MOMENTUM.zh}",
+                f"w是用旧的速度移动的；应先更新速度；参见{MOMENTUM.zh}",
             ),
-            tr("compute v_new, then step w along v_new", "先算出 v_new，再让 w 沿 v_new 走一步"),
+            tr("compute v_new, then step w along v_new", "先算出v_new，再让w沿v_new走一步"),
         )
     if i == 0 and matches(got, w - lr * grad):
         return say(
@@ -241,22 +241,22 @@ def _momentum_mistakes(got, expected, args, i):
         return say(
             tr(
                 f"that is the other convention, where the velocity already holds −η times the gradient; see {MOMENTUM.en}",
-                f"这是另一种约定，其中速度已经包含了 −η 乘以梯度；参见{MOMENTUM.zh}",
+                f"这是另一种约定，其中速度已经包含了−η乘以梯度；参见{MOMENTUM.zh}",
             ),
-            tr("here v ← βv + ∂L/∂w and then w ← w − η·v", "这里是 v ← βv + ∂L/∂w，然后 w ← w − η·v"),
+            tr("here v ← βv + ∂L/∂w and then w ← w − η·v", "这里是v ← βv + ∂L/∂w，然后w ← w − η·v"),
         )
     if matches(got, (w - lr * (beta * v + (1 - beta) * grad), beta * v + (1 - beta) * grad)[i]):
         return say(
             tr(
                 "that is the exponential moving average used by Adam; in "
                 f"this rule the gradient enters unscaled; see {MOMENTUM.en}",
-                f"这是 Adam 使用的指数移动平均；在这条规则中梯度不加缩放地进入；参见{MOMENTUM.zh}",
+                f"这是Adam使用的指数移动平均；在这条规则中梯度不加缩放地进入；参见{MOMENTUM.zh}",
             ),
-            tr("v ← βv + ∂L/∂w, without a factor (1 − β)", "v ← βv + ∂L/∂w，没有因子 (1 − β)"),
+            tr("v ← βv + ∂L/∂w, without a factor (1 − β)", "v ← βv + ∂L/∂w，没有因子(1 − β)"),
         )
     if matches(got, (w - lr * (v + grad), v + grad)[i]):
         return say(
-            tr(f"the velocity must decay: β is not used; see {MOMENTUM.en}", f"速度必须衰减：没有用到 β；参见{MOMENTUM.zh}")
+            tr(f"the velocity must decay: β is not used; see {MOMENTUM.en}", f"速度必须衰减：没有用到β；参见{MOMENTUM.zh}")
         )
     return None
 
@@ -266,7 +266,7 @@ def _momentum_mistakes(got, expected, args, i):
     chapter=CHAPTER,
     title=tr("One step of momentum", "动量法的一步"),
     signature="momentum_step(w, v, grad, lr, beta)",
-    outputs=(NEW_W, tr("new v", "新的 v")),
+    outputs=(NEW_W, tr("new v", "新的v")),
     cases=_momentum_cases,
     diagnoses=(_momentum_mistakes,),
     section=MOMENTUM,
@@ -304,7 +304,7 @@ def _decay_mistakes(got, expected, args, i):
             tr("the penalty has no effect: its gradient is missing from the step", "惩罚项不起作用：更新中缺少它的梯度"),
             tr(
                 "differentiate (ρ/2)‖w‖² entry by entry and add it to the data gradient",
-                "对 (ρ/2)‖w‖² 逐元素求导，再加到数据项的梯度上",
+                "对(ρ/2)‖w‖²逐元素求导，再加到数据项的梯度上",
             ),
         )
     if matches(got, _decay_step(w, grad, lr, alpha, factor=2.0)):
@@ -313,25 +313,25 @@ def _decay_mistakes(got, expected, args, i):
                 "the weight-decay term is twice too large: check the derivative of the penalty, ½ included",
                 "权重衰减项大了一倍：检查惩罚项的导数，包括其中的 ½",
             ),
-            tr("∂/∂w_i of (ρ/2) Σ_j w_j² has no factor 2 left", "(ρ/2) Σ_j w_j² 对 w_i 的偏导数中不再剩下因子 2"),
+            tr("∂/∂w_i of (ρ/2) Σ_j w_j² has no factor 2 left", "(ρ/2) Σ_j w_j²对w_i的偏导数中不再剩下因子2"),
         )
     if matches(got, _decay_step(w, grad, lr, alpha, factor=0.5)):
         return say(
             tr(
                 "the weight-decay term is half what it should be: the power rule's factor 2 cancels the ½",
-                "权重衰减项只有应有值的一半：幂法则带来的因子 2 会抵消 ½",
+                "权重衰减项只有应有值的一半：幂法则带来的因子2会抵消 ½",
             ),
-            tr("∂/∂w_i of w_i² is 2 w_i", "w_i² 对 w_i 的偏导数是 2 w_i"),
+            tr("∂/∂w_i of w_i² is 2 w_i", "w_i²对w_i的偏导数是2 w_i"),
         )
     if matches(got, _decay_step(w, grad, lr, alpha, sign=-1.0)):
         return say(
             tr(
                 f"the decay term pushes the weights away from 0: it has the wrong sign; see {UPDATE.en}",
-                f"衰减项把权重推离 0：它的符号反了；参见{UPDATE.zh}",
+                f"衰减项把权重推离0：它的符号反了；参见{UPDATE.zh}",
             ),
             tr(
                 "the step subtracts η times the gradient of the whole loss, penalty included",
-                "更新减去的是 η 乘以整个损失（包括惩罚项）的梯度",
+                "更新减去的是η乘以整个损失（包括惩罚项）的梯度",
             ),
         )
     if matches(got, _decay_step(w, grad, lr, alpha, times_lr=False)):
@@ -340,23 +340,23 @@ def _decay_mistakes(got, expected, args, i):
                 f"the penalty's gradient was not multiplied by the learning rate; see {UPDATE.en}",
                 f"惩罚项的梯度没有乘以学习率；参见{UPDATE.zh}",
             ),
-            tr("the whole gradient, data term plus penalty term, is scaled by η", "整个梯度（数据项加惩罚项）都要乘以 η"),
+            tr("the whole gradient, data term plus penalty term, is scaled by η", "整个梯度（数据项加惩罚项）都要乘以η"),
         )
     if matches(got, _decay_step(w, grad, lr, alpha, after=True)):
         return say(
             tr(
                 "the weights were shrunk after the data step; the penalty's gradient is taken at the current w, in the same step",
-                "权重是在数据项更新之后才收缩的；惩罚项的梯度应在当前的 w 处、在同一步中计算",
+                "权重是在数据项更新之后才收缩的；惩罚项的梯度应在当前的w处、在同一步中计算",
             ),
-            tr("one step: w − η(∇L(w) + penalty gradient at w)", "一步完成：w − η(∇L(w) + 惩罚项在 w 处的梯度)"),
+            tr("one step: w − η(∇L(w) + penalty gradient at w)", "一步完成：w − η(∇L(w) + 惩罚项在w处的梯度)"),
         )
     if matches(got, _decay_step(w, grad, lr, alpha, norm=True)):
         return say(
             tr(
                 "that uses the norm ‖w‖, one number, where each entry needs its own derivative",
-                "这用的是范数 ‖w‖，一个数；而每个元素都需要自己的导数",
+                "这用的是范数‖w‖，一个数；而每个元素都需要自己的导数",
             ),
-            tr("the penalty's gradient is a vector of w's shape", "惩罚项的梯度是与 w 形状相同的向量"),
+            tr("the penalty's gradient is a vector of w's shape", "惩罚项的梯度是与w形状相同的向量"),
         )
     return None
 
@@ -364,7 +364,7 @@ def _decay_mistakes(got, expected, args, i):
 @exercise(
     id="gradient_descent.weight_decay_step",
     chapter=CHAPTER,
-    title=tr("A gradient-descent step with L2 weight decay (derivation)", "带 L2 权重衰减的梯度下降一步（推导）"),
+    title=tr("A gradient-descent step with L2 weight decay (derivation)", "带L2权重衰减的梯度下降一步（推导）"),
     signature="weight_decay_step(w, grad, lr, alpha)",
     outputs=(NEW_W,),
     cases=_decay_cases,
@@ -395,12 +395,12 @@ def _momentum_lr_mistakes(got, expected, args, i):
             tr(
                 "that is plain gradient descent's limit: β plays no part; with momentum each step also carries "
                 f"the previous one, and the limit moves; see {MOMENTUM.en}",
-                f"这是普通梯度下降的上限：β 没有起作用；用动量法时每一步还带着上一步，上限随之移动；参见{MOMENTUM.zh}",
+                f"这是普通梯度下降的上限：β没有起作用；用动量法时每一步还带着上一步，上限随之移动；参见{MOMENTUM.zh}",
             ),
             tr(
                 "write one eigen-direction's iteration as w_(t+1) = c₁·w_t − c₂·w_(t−1) and find when both roots of "
                 "r² − c₁r + c₂ stay inside the unit circle",
-                "把一个特征方向上的迭代写成 w_(t+1) = c₁·w_t − c₂·w_(t−1)，再求 r² − c₁r + c₂ 的两个根何时都在单位圆内",
+                "把一个特征方向上的迭代写成w_(t+1) = c₁·w_t − c₂·w_(t−1)，再求r² − c₁r + c₂ 的两个根何时都在单位圆内",
             ),
         )
     if matches(got, np.asarray(2 / ((1 - beta) * top))):
@@ -409,12 +409,12 @@ def _momentum_lr_mistakes(got, expected, args, i):
                 "that treats momentum as plain descent with the effective step η/(1 − β), which holds where the "
                 "gradient keeps its sign (the flat directions); divergence starts in the steepest direction, where "
                 f"the gradient flips sign at every step; see {MOMENTUM.en}",
-                "这是把动量法当作有效步长为 η/(1 − β) 的普通梯度下降，这只在梯度保持符号的地方（平缓的方向）成立；"
+                "这是把动量法当作有效步长为η/(1 − β)的普通梯度下降，这只在梯度保持符号的地方（平缓的方向）成立；"
                 f"发散从最陡的方向开始，那里的梯度每一步都变号；参见{MOMENTUM.zh}",
             ),
             tr(
                 "at the edge of stability the iterate alternates, w_t ∝ (−1)^t: put r = −1 into the characteristic polynomial",
-                "在稳定性的边界上迭代值交替变号，w_t ∝ (−1)^t：把 r = −1 代入特征多项式",
+                "在稳定性的边界上迭代值交替变号，w_t ∝ (−1)^t：把r = −1代入特征多项式",
             ),
         )
     if matches(got, np.asarray(2 * (1 + beta) / bottom)):
@@ -428,9 +428,9 @@ def _momentum_lr_mistakes(got, expected, args, i):
         return say(
             tr(
                 f"β enters the limit the wrong way: a larger β allows a larger step, not a smaller one; see {MOMENTUM.en}",
-                f"β 进入上限的方式反了：β 越大，允许的步长越大，而不是越小；参见{MOMENTUM.zh}",
+                f"β进入上限的方式反了：β越大，允许的步长越大，而不是越小；参见{MOMENTUM.zh}",
             ),
-            tr("check the sign of β in the polynomial's value at r = −1", "检查特征多项式在 r = −1 处的值中 β 的符号"),
+            tr("check the sign of β in the polynomial's value at r = −1", "检查特征多项式在r = −1处的值中β的符号"),
         )
     if matches(got, np.asarray((1 + beta) / top)):
         return say(
@@ -477,26 +477,26 @@ def _lstsq_mistakes(got, expected, args, i):
         return say(
             tr(
                 f"twice the limit: the Hessian of a square keeps the factor 2 of its derivative; see {RULES_REF.en} (power rule)",
-                f"是上限的两倍：平方的海森矩阵保留了它的导数中的因子 2；参见{RULES_REF.zh}（幂法则）",
+                f"是上限的两倍：平方的海森矩阵保留了它的导数中的因子2；参见{RULES_REF.zh}（幂法则）",
             ),
-            tr("differentiate the gradient 2Xᵀ(Xw − y)/N once more", "把梯度 2Xᵀ(Xw − y)/N 再求一次导"),
+            tr("differentiate the gradient 2Xᵀ(Xw − y)/N once more", "把梯度2Xᵀ(Xw − y)/N再求一次导"),
         )
     if matches(got, np.asarray(1 / top)):
         return say(
             tr(
                 f"the loss is a mean over the N examples, and so is its Hessian: the 1/N is missing; see {MINIBATCH.en}",
-                f"损失是对 N 个样本取的平均，它的海森矩阵也是：缺少 1/N；参见{MINIBATCH.zh}",
+                f"损失是对N个样本取的平均，它的海森矩阵也是：缺少1/N；参见{MINIBATCH.zh}",
             )
         )
     if matches(got, np.asarray(2 / top)):
         return say(
             tr(
                 f"that is 2/λ_max of XᵀX itself, but XᵀX is not the Hessian of this loss; see {MINIBATCH.en}",
-                f"这是 XᵀX 本身的 2/λ_max，但 XᵀX 并不是这个损失的海森矩阵；参见{MINIBATCH.zh}",
+                f"这是XᵀX本身的2/λ_max，但XᵀX并不是这个损失的海森矩阵；参见{MINIBATCH.zh}",
             ),
             tr(
                 "two factors are missing: the 1/N of the mean and the 2 of the square",
-                "缺少两个因子：平均值的 1/N 和平方带来的 2",
+                "缺少两个因子：平均值的1/N和平方带来的2",
             ),
         )
     if matches(got, np.asarray(N / (2 * top))):
@@ -520,7 +520,7 @@ def _lstsq_mistakes(got, expected, args, i):
             tr(
                 "that uses the largest singular value of X; the curvature of Xw is its square "
                 f"(an eigenvalue of XᵀX); see {DIRECTIONS.en}",
-                f"这用的是 X 的最大奇异值；Xw 的曲率是它的平方（XᵀX 的特征值）；参见{DIRECTIONS.zh}",
+                f"这用的是X的最大奇异值；Xw的曲率是它的平方（XᵀX的特征值）；参见{DIRECTIONS.zh}",
             )
         )
     return None

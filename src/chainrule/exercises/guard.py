@@ -260,7 +260,7 @@ def learner_line(exc):
     frames = [f for f in traceback.extract_tb(exc.__traceback__) if not os.path.abspath(f.filename).startswith(package)]
     if not frames:
         return ""
-    return pick(f" (line {frames[-1].lineno} of your code)", f"（你的代码第 {frames[-1].lineno} 行）")
+    return pick(f" (line {frames[-1].lineno} of your code)", f"（你的代码第{frames[-1].lineno}行）")
 
 
 def arguments_problem(fn, args):
@@ -275,7 +275,7 @@ def arguments_problem(fn, args):
         name = getattr(fn, "__name__", "your function")
         return pick(
             f"{WRONG_ARGUMENTS} {len(args)} arguments: yours is {name}{sig} ({exc})",
-            f"{WRONG_ARGUMENTS}：传入 {len(args)} 个参数，而你的是 {name}{sig}（{exc}）",
+            f"{WRONG_ARGUMENTS}：传入{len(args)}个参数，而你的是{name}{sig}（{exc}）",
         )
     return None
 
@@ -286,7 +286,7 @@ def line_in(fn, exc):
     frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == filename]
     if not frames:
         return ""
-    return pick(f" (at line {frames[-1].lineno} of your code)", f"（停在你的代码第 {frames[-1].lineno} 行）")
+    return pick(f" (at line {frames[-1].lineno} of your code)", f"（停在你的代码第{frames[-1].lineno}行）")
 
 
 def _first_line(exc):
@@ -310,7 +310,7 @@ class Echo:
         self.budget -= len(shown)
         left = out.size - len(shown)
         if left > 0:
-            shown += pick(f"\n… ({left:,} more printed characters not shown)", f"\n…（另有 {left:,} 个输出字符未显示）")
+            shown += pick(f"\n… ({left:,} more printed characters not shown)", f"\n…（另有{left:,}个输出字符未显示）")
         sys.stdout.write(shown if shown.endswith("\n") else shown + "\n")
 
 
@@ -335,18 +335,18 @@ def call_learner(fn, args, seconds=None, max_chars=None, echo=None):
         if _state["expired_in_import"]:
             return None, pick(
                 f"an import in your function took longer than {IMPORT_LIMIT_S:g} s and {STOPPED}{where}",
-                f"你的函数中的一次导入（import）超过 {IMPORT_LIMIT_S:g} 秒，{STOPPED}{where}",
+                f"你的函数中的一次导入（import）超过{IMPORT_LIMIT_S:g}秒，{STOPPED}{where}",
             )
         # No guess at the cause: a slow answer and an endless loop look alike from here.
         return None, pick(
             f"your function ran longer than {seconds:g} s (not counting imports) and {STOPPED}{where}",
-            f"你的函数运行超过 {seconds:g} 秒（不计导入时间），{STOPPED}{where}",
+            f"你的函数运行超过{seconds:g}秒（不计导入时间），{STOPPED}{where}",
         )
     except PrintFlood:
         flooded = True
         return None, pick(
             f"your function printed more than {max_chars:,} characters and {STOPPED}: printing in a loop?",
-            f"你的函数输出了超过 {max_chars:,} 个字符，{STOPPED}：是不是在循环里打印？",
+            f"你的函数输出了超过{max_chars:,}个字符，{STOPPED}：是不是在循环里打印？",
         )
     except RecursionError:
         return None, pick(
@@ -359,10 +359,10 @@ def call_learner(fn, args, seconds=None, max_chars=None, echo=None):
             "你的函数耗尽了内存（MemoryError）：是不是创建了比输入大得多的数组？",
         )
     except SystemExit as exc:
-        code = "" if exc.code is None else pick(f" (code {exc.code!r})", f"（退出码 {exc.code!r}）")
+        code = "" if exc.code is None else pick(f" (code {exc.code!r})", f"（退出码{exc.code!r}）")
         return None, pick(
             f"your code called exit(){code}{learner_line(exc)} and {STOPPED}: return a value instead",
-            f"你的代码调用了 exit(){code}{learner_line(exc)}，{STOPPED}：请改为返回一个值",
+            f"你的代码调用了exit(){code}{learner_line(exc)}，{STOPPED}：请改为返回一个值",
         )
     except KeyboardInterrupt as exc:
         return None, pick(
@@ -372,7 +372,7 @@ def call_learner(fn, args, seconds=None, max_chars=None, echo=None):
     except BaseException as exc:  # the learner's bug (or GeneratorExit and the like): one line, not a traceback
         return None, pick(
             f"your code raised {type(exc).__name__}: {_first_line(exc)}{learner_line(exc)}",
-            f"你的代码抛出了 {type(exc).__name__}：{_first_line(exc)}{learner_line(exc)}",
+            f"你的代码抛出了{type(exc).__name__}：{_first_line(exc)}{learner_line(exc)}",
         )
     finally:
         sys.stdout.flush()

@@ -14,7 +14,7 @@ CHAPTER = "neurons"
 NEURON = tr("chapter 1, “A neuron”", "第1章“神经元”")
 LAYERS = tr("chapter 1, “Layers: many neurons at once”", "第1章“层：同时计算许多神经元”")
 LOSSES = tr("chapter 1, “Losses”", "第1章“损失”")
-DERIVE = tr("chapter 2, “Sum, product and chain rules” (the chain rule)", "第2章“求和法则、乘积法则与链式法则”（链式法则）")
+DERIVE = tr("chapter 2, “Sum, product and chain rules”(the chain rule)", "第2章“求和法则、乘积法则与链式法则”（链式法则）")
 
 
 # --- one neuron ------------------------------------------------------------------------
@@ -30,22 +30,22 @@ def _neuron_mistakes(got, expected, args, i):
         return say(
             tr(
                 f"that is the weighted sum z, before the activation; see {NEURON.en}",
-                f"这是激活之前的加权和 z；参见{NEURON.zh}",
+                f"这是激活之前的加权和z；参见{NEURON.zh}",
             ),
-            tr("the neuron's output is the activation applied to z = w·x + b", "神经元的输出是把激活函数作用在 z = w·x + b 上"),
+            tr("the neuron's output is the activation applied to z = w·x + b", "神经元的输出是把激活函数作用在z = w·x + b上"),
         )
     if matches(got, np.asarray(stable_sigmoid(w @ x))):
         return say(
-            tr(f"the bias b is missing from the weighted sum; see {NEURON.en}", f"加权和中缺少偏置 b；参见{NEURON.zh}"),
+            tr(f"the bias b is missing from the weighted sum; see {NEURON.en}", f"加权和中缺少偏置b；参见{NEURON.zh}"),
             tr("z = w·x + b", "z = w·x + b（别忘了偏置）"),
         )
     if matches(got, np.asarray(np.tanh(w @ x + b))):
         return say(
             tr(
                 f"that is tanh(z); this neuron uses the sigmoid; see {NEURON.en}",
-                f"这是 tanh(z)；这个神经元用的是 sigmoid 函数；参见{NEURON.zh}",
+                f"这是tanh(z)；这个神经元用的是sigmoid函数；参见{NEURON.zh}",
             ),
-            tr("σ(z) = 1/(1 + e^(−z)) maps into (0, 1)", "σ(z) = 1/(1 + e^(−z)) 的值域是 (0, 1)"),
+            tr("σ(z) = 1/(1 + e^(−z)) maps into (0, 1)", "σ(z) = 1/(1 + e^(−z))的值域是(0, 1)"),
         )
     return None
 
@@ -53,7 +53,7 @@ def _neuron_mistakes(got, expected, args, i):
 @exercise(
     id="neurons.neuron_output",
     chapter=CHAPTER,
-    title=tr("One sigmoid neuron", "一个 sigmoid 神经元"),
+    title=tr("One sigmoid neuron", "一个sigmoid神经元"),
     signature="neuron(x, w, b)",
     outputs=("σ(w·x + b)",),
     cases=_neuron_cases,
@@ -92,34 +92,34 @@ def _forward_mistakes(got, expected, args, i):
         return say(
             tr(
                 f"those are the logits; the output layer turns them into probabilities; see {LAYERS.en}",
-                f"这是 logits（未规范化的预测）；输出层还要把它们变成概率；参见{LAYERS.zh}",
+                f"这是logits（未规范化的预测）；输出层还要把它们变成概率；参见{LAYERS.zh}",
             ),
-            tr("apply softmax to each row of the logits", "对 logits 的每一行做 softmax"),
+            tr("apply softmax to each row of the logits", "对logits的每一行做softmax"),
         )
     if matches(got, stable_sigmoid(logits)):
         return say(
             tr(
                 "sigmoid on the output layer (the source article's code "
                 f"does this); the output layer is softmax; see {LAYERS.en}",
-                f"输出层用了 sigmoid（原文的代码就是这样做的）；输出层应是 softmax；参见{LAYERS.zh}",
+                f"输出层用了sigmoid（原文的代码就是这样做的）；输出层应是softmax；参见{LAYERS.zh}",
             ),
             tr(
                 "softmax couples the C outputs of a row so that they sum to 1",
-                "softmax 把一行的 C 个输出联系在一起，使它们之和为 1",
+                "softmax把一行的C个输出联系在一起，使它们之和为1",
             ),
         )
     if matches(got, softmax(logits, axis=0)):
         return say(
             tr(
                 f"softmax over the wrong axis: each row (one example) must sum to 1; see {LAYERS.en}",
-                f"softmax 沿错了轴：每一行（一个样本）之和必须为 1；参见{LAYERS.zh}",
+                f"softmax沿错了轴：每一行（一个样本）之和必须为1；参见{LAYERS.zh}",
             ),
             tr("normalise over the classes, axis=1, not over the batch", "沿类别（axis=1）规范化，而不是沿批量"),
         )
     if matches(got, softmax((X @ W1 + b1) @ W2 + b2, axis=1)):
         return say(
-            tr(f"the hidden layer's sigmoid is missing; see {LAYERS.en}", f"隐藏层缺少 sigmoid 激活；参见{LAYERS.zh}"),
-            tr("A1 = σ(X W1 + b1)", "隐藏层的输出 A1 = σ(X W1 + b1)"),
+            tr(f"the hidden layer's sigmoid is missing; see {LAYERS.en}", f"隐藏层缺少sigmoid激活；参见{LAYERS.zh}"),
+            tr("A1 = σ(X W1 + b1)", "隐藏层的输出A1 = σ(X W1 + b1)"),
         )
     return None
 
@@ -129,7 +129,7 @@ def _forward_mistakes(got, expected, args, i):
     chapter=CHAPTER,
     title=tr("Forward pass of the source's MLP", "原文多层感知机的前向传播"),
     signature="forward(X, W1, b1, W2, b2)",
-    outputs=(tr("probabilities (N, C)", "概率 (N, C)"),),
+    outputs=(tr("probabilities (N, C)", "概率(N, C)"),),
     cases=_forward_cases,
     diagnoses=(_forward_mistakes,),
     batch="X",
@@ -161,9 +161,9 @@ def _ce_mistakes(got, expected, args, i):
         return say(
             tr(
                 f"that averages −log p over every class; only the true class's probability counts; see {LOSSES.en}",
-                f"这是对所有类别的 −log p 取平均；只有真实类别的概率才算数；参见{LOSSES.zh}",
+                f"这是对所有类别的−log p取平均；只有真实类别的概率才算数；参见{LOSSES.zh}",
             ),
-            tr("pick p[k, y_k] for each example k before taking the logarithm", "先为每个样本 k 取出 p[k, y_k]，再取对数"),
+            tr("pick p[k, y_k] for each example k before taking the logarithm", "先为每个样本k取出p[k, y_k]，再取对数"),
         )
     if matches(got, np.asarray((1 - picked).mean())):
         return say(
@@ -171,7 +171,7 @@ def _ce_mistakes(got, expected, args, i):
                 f"take the logarithm of the true class's probability; see {LOSSES.en}",
                 f"要对真实类别的概率取对数；参见{LOSSES.zh}",
             ),
-            tr("the loss is −log p[k, y_k], not 1 − p[k, y_k]", "损失是 −log p[k, y_k]，而不是 1 − p[k, y_k]"),
+            tr("the loss is −log p[k, y_k], not 1 − p[k, y_k]", "损失是−log p[k, y_k]，而不是1 − p[k, y_k]"),
         )
     if len(labels) > 1 and matches(got, np.asarray(-np.log(picked).sum())):
         return say(
@@ -179,12 +179,12 @@ def _ce_mistakes(got, expected, args, i):
                 f"that is the sum over the batch; the loss is the mean; see {LOSSES.en}",
                 f"这是对批量求和；损失应是平均值；参见{LOSSES.zh}",
             ),
-            tr(f"divide by N = {len(labels)}", f"除以 N = {len(labels)}"),
+            tr(f"divide by N = {len(labels)}", f"除以N = {len(labels)}"),
         )
     if matches(got, np.asarray(np.log(picked).mean())):
         return say(
             tr(f"the minus sign is missing: a loss is ≥ 0; see {LOSSES.en}", f"缺少负号：损失总是 ≥ 0；参见{LOSSES.zh}"),
-            tr("log p ≤ 0, so −log p ≥ 0", "log p ≤ 0，所以 −log p ≥ 0"),
+            tr("log p ≤ 0, so −log p ≥ 0", "log p ≤ 0，所以−log p ≥ 0"),
         )
     return None
 
@@ -238,11 +238,11 @@ def _mse_grad_mistakes(got, expected, args, i):
                 tr(
                     f"the value is right, but it is an array of shape {got.shape}: ∂L/∂b is asked for as a "
                     "single number (a float or a 0-d array)",
-                    f"数值对了，但它是形状为 {got.shape} 的数组：题目要的 ∂L/∂b 是单个数（float 或 0 维数组）",
+                    f"数值对了，但它是形状为{got.shape}的数组：题目要的∂L/∂b是单个数（float或0维数组）",
                 ),
                 tr(
                     "float(...) or .item() turns a one-element array into a number",
-                    "float(...) 或 .item() 可把单元素数组变成一个数",
+                    "float(...)或.item()可把单元素数组变成一个数",
                 ),
             )
         found = _mse_grad_mistakes(got.reshape(()), expected, args, i)
@@ -250,22 +250,22 @@ def _mse_grad_mistakes(got, expected, args, i):
             message, hint = found if isinstance(found, tuple) else (found, None)
             also = tr(
                 f"{message.en} (and return a single number, not an array of shape {got.shape})",
-                f"{message.zh}（另外请返回单个数，而不是形状为 {got.shape} 的数组）",
+                f"{message.zh}（另外请返回单个数，而不是形状为{got.shape}的数组）",
             )
             return say(also, hint)
         return say(
             tr(
                 f"an array of shape {got.shape} with a wrong value: ∂L/∂b is a single number; see {DERIVE.en}",
-                f"形状为 {got.shape} 的数组，数值也不对：∂L/∂b 是单个数；参见{DERIVE.zh}",
+                f"形状为{got.shape}的数组，数值也不对：∂L/∂b是单个数；参见{DERIVE.zh}",
             )
         )
     if matches(got, _mse_grads(X, y, w, b, slope=False)[i]):
         return say(
             tr(
                 f"the sigmoid's derivative is missing: z reaches the loss through σ; see {DERIVE.en}",
-                f"缺少 sigmoid 的导数：z 要经过 σ 才到达损失；参见{DERIVE.zh}",
+                f"缺少sigmoid的导数：z要经过σ才到达损失；参见{DERIVE.zh}",
             ),
-            tr("each example's term carries the factor σ′(z_k) = a_k(1 − a_k)", "每个样本的项都带有因子 σ′(z_k) = a_k(1 − a_k)"),
+            tr("each example's term carries the factor σ′(z_k) = a_k(1 − a_k)", "每个样本的项都带有因子σ′(z_k) = a_k(1 − a_k)"),
         )
     if N > 1 and (
         matches(got, _mse_grads(X, y, w, b, per_example=True)[i])
@@ -274,20 +274,20 @@ def _mse_grad_mistakes(got, expected, args, i):
         return say(
             tr(
                 f"one entry per example: w and b are shared by all N examples, so their contributions add up; see {DERIVE.en}",
-                f"每个样本各占一项：w 和 b 由全部 N 个样本共享，所以它们的贡献要相加；参见{DERIVE.zh}",
+                f"每个样本各占一项：w和b由全部N个样本共享，所以它们的贡献要相加；参见{DERIVE.zh}",
             ),
             tr(
                 "sum the per-example gradients over the batch (they already carry the 1/N of the mean)",
-                "把每个样本的梯度沿批量求和（它们已经带有平均值的 1/N）",
+                "把每个样本的梯度沿批量求和（它们已经带有平均值的1/N）",
             ),
         )
     if N > 1 and matches(got, _mse_grads(X, y, w, b, mean=False)[i]):
         return say(
             tr(
                 f"that is N = {N} times too large: the loss is the mean over the batch, not the sum; see {LOSSES.en}",
-                f"大了 N = {N} 倍：损失是对批量取平均，而不是求和；参见{LOSSES.zh}",
+                f"大了N = {N}倍：损失是对批量取平均，而不是求和；参见{LOSSES.zh}",
             ),
-            tr("keep the 1/N of the mean in front of the sum", "在求和前面保留平均值的 1/N"),
+            tr("keep the 1/N of the mean in front of the sum", "在求和前面保留平均值的1/N"),
         )
     if matches(got, _mse_grads(X, y, w, b, outer=1.0)[i]):
         return say(
@@ -299,7 +299,7 @@ def _mse_grad_mistakes(got, expected, args, i):
         )
     if matches(got, _mse_grads(X, y, w, b, bias=False)[i]):
         return say(
-            tr(f"your forward pass leaves out the bias b; see {NEURON.en}", f"你的前向传播漏掉了偏置 b；参见{NEURON.zh}"),
+            tr(f"your forward pass leaves out the bias b; see {NEURON.en}", f"你的前向传播漏掉了偏置b；参见{NEURON.zh}"),
             tr("a_k = σ(w·x_k + b)", "前向传播：a_k = σ(w·x_k + b)"),
         )
     return None
@@ -308,7 +308,7 @@ def _mse_grad_mistakes(got, expected, args, i):
 @exercise(
     id="neurons.neuron_mse_gradient",
     chapter=CHAPTER,
-    title=tr("Gradient of one sigmoid neuron's mean squared error (derivation)", "一个 sigmoid 神经元的均方误差的梯度（推导）"),
+    title=tr("Gradient of one sigmoid neuron's mean squared error (derivation)", "一个sigmoid神经元的均方误差的梯度（推导）"),
     signature="neuron_mse_grads(X, y, w, b)",
     outputs=("∂L/∂w", "∂L/∂b"),
     cases=_mse_grad_cases,
@@ -352,7 +352,7 @@ def _ce_grad_mistakes(got, expected, args, i):
         return say(
             tr(
                 f"one number per example: ∂L/∂P has the shape of P, one entry per probability; see {LOSSES.en}",
-                f"每个样本一个数：∂L/∂P 的形状与 P 相同，每个概率一个元素；参见{LOSSES.zh}",
+                f"每个样本一个数：∂L/∂P的形状与P相同，每个概率一个元素；参见{LOSSES.zh}",
             ),
             tr(
                 "the entries of the classes that are not the label are there too (what are they?)",
@@ -364,39 +364,39 @@ def _ce_grad_mistakes(got, expected, args, i):
             tr(
                 "every entry depends on its probability: only the true class's probability p[k, y_k] appears in the loss, "
                 f"so the other entries do not change it; see {LOSSES.en}",
-                f"每个元素都依赖于它的概率：损失中只出现真实类别的概率 p[k, y_k]，其他元素不影响损失；参见{LOSSES.zh}",
+                f"每个元素都依赖于它的概率：损失中只出现真实类别的概率p[k, y_k]，其他元素不影响损失；参见{LOSSES.zh}",
             ),
-            tr("a variable that does not appear in L has ∂L/∂(it) = 0", "不出现在 L 中的变量，其偏导数为 0"),
+            tr("a variable that does not appear in L has ∂L/∂(it) = 0", "不出现在L中的变量，其偏导数为0"),
         )
     if matches(got, (P - Y) / N) or matches(got, P - Y):
         return say(
             tr(
                 "that is the gradient with respect to the logits (softmax and cross-entropy together, chapter 4); "
                 f"this exercise asks for the gradient with respect to the probabilities P themselves; see {LOSSES.en}",
-                f"这是对 logits 的梯度（softmax与交叉熵合在一起，第4章）；本练习要的是对概率 P 本身的梯度；参见{LOSSES.zh}",
+                f"这是对logits的梯度（softmax与交叉熵合在一起，第4章）；本练习要的是对概率P本身的梯度；参见{LOSSES.zh}",
             )
         )
     if matches(got, -Y * np.log(P) / N) or matches(got, -Y * np.log(P)):
         return say(
             tr(
                 f"those are the loss's own terms, −log p: the logarithm is not differentiated; see {DERIVE.en}",
-                f"这是损失自身的各项 −log p：没有对对数求导；参见{DERIVE.zh}",
+                f"这是损失自身的各项−log p：没有对对数求导；参见{DERIVE.zh}",
             ),
-            tr("the derivative of log p is 1/p", "log p 的导数是 1/p"),
+            tr("the derivative of log p is 1/p", "log p的导数是1/p"),
         )
     if matches(got, -Y * P / N) or matches(got, -Y / N):
         return say(
             tr(
                 f"the derivative of the logarithm is wrong: d(log p)/dp is neither p nor 1; see {DERIVE.en}",
-                f"对数的导数求错了：d(log p)/dp 既不是 p 也不是 1；参见{DERIVE.zh}",
+                f"对数的导数求错了：d(log p)/dp既不是p也不是1；参见{DERIVE.zh}",
             ),
-            tr("the derivative of log p is 1/p", "log p 的导数是 1/p"),
+            tr("the derivative of log p is 1/p", "log p的导数是1/p"),
         )
     if P.shape[0] == P.shape[1] and matches(got, expected.T):
         return say(
             tr(
                 f"rows and columns are swapped: row k of ∂L/∂P belongs to example k; see {LOSSES.en}",
-                f"行和列对调了：∂L/∂P 的第 k 行属于样本 k；参见{LOSSES.zh}",
+                f"行和列对调了：∂L/∂P的第k行属于样本k；参见{LOSSES.zh}",
             )
         )
     return None

@@ -17,11 +17,11 @@ SALIENCY = tr("chapter 9, “Explaining a prediction with gradients: saliency”
 DROPOUT = tr("chapter 9, “A last backward pass: dropout”", "第9章“最后一个反向传播：暂退法”")
 CHANGING_BETA = tr(
     "chapter 9, “Exercise 9.4 — Derive it: the bias correction when β changes”",
-    "第9章“练习 9.4 — 推导：β变化时的偏差修正”",
+    "第9章“练习9.4 — 推导：β变化时的偏差修正”",
 )
 ATTENTION = tr(
     "chapter 9, “Exercise 9.5 — Derive it: the gradient of attention with respect to the query”",
-    "第9章“练习 9.5 — 推导：注意力对查询的梯度”",
+    "第9章“练习9.5 — 推导：注意力对查询的梯度”",
 )
 
 
@@ -61,7 +61,7 @@ def _adam_mistakes(got, expected, args, i):
                 f"itself — the correction is applied afresh at every step, for computing the update only ({ADAM.en})",
                 f"你返回的是偏差修正后的矩；带到下一步的状态是滑动平均本身——修正在每一步都重新做一次，只用于计算更新（{ADAM.zh}）",
             ),
-            tr("return m and v, not m̂ and v̂", "返回 m 和 v，而不是 m̂ 和 v̂"),
+            tr("return m and v, not m̂ and v̂", "返回m和v，而不是m̂ 和v̂"),
         )
     if i == 2 and matches(got, 0.999 * v + 0.001 * g):
         return say(
@@ -84,14 +84,14 @@ def _adam_mistakes(got, expected, args, i):
                 tr(
                     "the bias correction uses the wrong step number: t is the number of the step being taken, "
                     f"1 for the first ({ADAM.en})",
-                    f"偏差修正用错了步数：t 是正在进行的这一步的序号，第一步为 1（{ADAM.zh}）",
+                    f"偏差修正用错了步数：t是正在进行的这一步的序号，第一步为1（{ADAM.zh}）",
                 )
             )
     if matches(got, _adam(*args, sqrt=False)[0]):
         return say(
             tr(
                 f"the step is divided by v̂ itself; it should be divided by a root-mean-square of the gradients ({ADAM.en})",
-                f"更新量除以的是 v̂ 本身；应当除以梯度的均方根（{ADAM.zh}）",
+                f"更新量除以的是v̂ 本身；应当除以梯度的均方根（{ADAM.zh}）",
             ),
             tr("divide by √v̂ + ε", "除以 √v̂ + ε"),
         )
@@ -100,7 +100,7 @@ def _adam_mistakes(got, expected, args, i):
             tr(
                 "ε is inside the square root; in Adam it is added to the "
                 f"root, which matters when gradients are tiny ({ADAM.en})",
-                f"ε 在平方根里面；Adam 中它是加在平方根之后的，这在梯度很小时很重要（{ADAM.zh}）",
+                f"ε在平方根里面；Adam中它是加在平方根之后的，这在梯度很小时很重要（{ADAM.zh}）",
             ),
             tr("√v̂ + ε, not √(v̂ + ε)", "是 √v̂ + ε，而不是 √(v̂ + ε)"),
         )
@@ -109,21 +109,21 @@ def _adam_mistakes(got, expected, args, i):
             return say(
                 tr(
                     f"the step does not use the learning rate `lr` passed in ({ADAM.en})",
-                    f"这一步没有用到传入的学习率 `lr`（{ADAM.zh}）",
+                    f"这一步没有用到传入的学习率`lr`（{ADAM.zh}）",
                 )
             )
     if matches(got, _adam(*args, eps=1e-7)[0]):
         return say(
             tr(
                 f"ε has the wrong value: this exercise uses 10⁻⁸, the paper's (Keras's default is 10⁻⁷) ({ADAM.en})",
-                f"ε 的值不对：本练习用论文中的 10⁻⁸（Keras 的默认值是 10⁻⁷）（{ADAM.zh}）",
+                f"ε的值不对：本练习用论文中的10⁻⁸（Keras的默认值是10⁻⁷）（{ADAM.zh}）",
             )
         )
     if matches(got, _adam(*args, eps=0.0)[0]):
         return say(
             tr(
                 f"ε is missing from the denominator: it decides the step when gradients are tiny ({ADAM.en})",
-                f"分母中缺少 ε：梯度很小时，步长由它决定（{ADAM.zh}）",
+                f"分母中缺少ε：梯度很小时，步长由它决定（{ADAM.zh}）",
             )
         )
     return None
@@ -132,9 +132,9 @@ def _adam_mistakes(got, expected, args, i):
 @exercise(
     id="outlook.adam_step",
     chapter=CHAPTER,
-    title=tr("One step of Adam", "Adam 的一步"),
+    title=tr("One step of Adam", "Adam的一步"),
     signature="adam_step(w, g, m, v, t, lr)",
-    outputs=(tr("new w", "新的 w"), tr("new m", "新的 m"), tr("new v", "新的 v")),
+    outputs=(tr("new w", "新的w"), tr("new m", "新的m"), tr("new v", "新的v")),
     cases=_adam_cases,
     diagnoses=(_adam_mistakes,),
     section=ADAM,
@@ -161,7 +161,7 @@ def _saliency_mistakes(got, expected, args, _):
         return say(
             tr(
                 f"the derivative of the hidden layer's sigmoid is missing from the chain ({SALIENCY.en})",
-                f"链条中缺少隐藏层 sigmoid 的导数（{SALIENCY.zh}）",
+                f"链条中缺少隐藏层sigmoid的导数（{SALIENCY.zh}）",
             ),
             tr("∂z₂ᵢ/∂x = W1 (σ′(z₁) ⊙ W2[:, i]) in the code's row form", "按代码的行形式：∂z₂ᵢ/∂x = W1 (σ′(z₁) ⊙ W2[:, i])"),
         )
@@ -169,16 +169,16 @@ def _saliency_mistakes(got, expected, args, _):
         return say(
             tr(
                 f"the sigmoid's value σ(z₁) is used where its derivative belongs ({SALIENCY.en})",
-                f"该用 sigmoid 导数的地方用了它的值 σ(z₁)（{SALIENCY.zh}）",
+                f"该用sigmoid导数的地方用了它的值σ(z₁)（{SALIENCY.zh}）",
             ),
-            tr("σ′ = σ(1 − σ)", "sigmoid 的导数：σ′ = σ(1 − σ)"),
+            tr("σ′ = σ(1 − σ)", "sigmoid的导数：σ′ = σ(1 − σ)"),
         )
     s = stable_sigmoid(x @ W1)
     if matches(got, W1 @ (s * (1 - s) * W2[:, i])):
         return say(
             tr(
                 f"the hidden layer's pre-activation leaves out the bias b1 ({SALIENCY.en})",
-                f"隐藏层的激活前值漏掉了偏置 b1（{SALIENCY.zh}）",
+                f"隐藏层的激活前值漏掉了偏置b1（{SALIENCY.zh}）",
             )
         )
     return None
@@ -249,7 +249,7 @@ def _dropout_mistakes(got, expected, args, _):
         return say(
             tr(
                 f"the mask is inverted: the kept units (mask True) are the ones that pass the gradient ({DROPOUT.en})",
-                f"掩码用反了：传递梯度的应是保留的单元（mask 为 True）（{DROPOUT.zh}）",
+                f"掩码用反了：传递梯度的应是保留的单元（mask为True）（{DROPOUT.zh}）",
             )
         )
     return None
@@ -297,22 +297,22 @@ def _beta_mistakes(got, expected, args, i):
             tr(
                 f"these are the weights of the running average itself; the bias correction divides them so that "
                 f"they add up to 1 ({CHANGING_BETA.en})",
-                f"这是滑动平均本身的权重；偏差修正要对它们做除法，使它们的和为 1（{CHANGING_BETA.zh}）",
+                f"这是滑动平均本身的权重；偏差修正要对它们做除法，使它们的和为1（{CHANGING_BETA.zh}）",
             ),
-            tr("a constant gradient g must give m̂ = g", "恒定的梯度 g 必须给出 m̂ = g"),
+            tr("a constant gradient g must give m̂ = g", "恒定的梯度g必须给出m̂ = g"),
         )
     if matches(got, _ema_weights(betas)[::-1]):
         return say(
             tr(
                 f"the weights are in reverse order: entry 0 belongs to g₁, the oldest gradient ({CHANGING_BETA.en})",
-                f"权重的顺序反了：第 0 个元素属于最早的梯度 g₁（{CHANGING_BETA.zh}）",
+                f"权重的顺序反了：第0个元素属于最早的梯度g₁（{CHANGING_BETA.zh}）",
             )
         )
     if not np.allclose(betas, last) and matches(got, (1 - last) * last ** np.arange(t - 1, -1, -1) / (1 - last**t)):
         return say(
             tr(
                 f"that is the constant-β formula with the last β; here each step has its own β ({CHANGING_BETA.en}; {ADAM.en})",
-                f"这是 β 恒定时的公式，用的是最后一个 β；这里每一步都有自己的 β（{CHANGING_BETA.zh}；{ADAM.zh}）",
+                f"这是β恒定时的公式，用的是最后一个β；这里每一步都有自己的β（{CHANGING_BETA.zh}；{ADAM.zh}）",
             )
         )
     if not np.allclose(betas, last) and matches(got, _ema_weights(betas, correct=False) / (1 - last**t)):
@@ -320,7 +320,7 @@ def _beta_mistakes(got, expected, args, i):
             tr(
                 f"the weights are right before the correction, but the divisor is the constant-β one, with the last β: "
                 f"it must be the sum of your weights ({CHANGING_BETA.en})",
-                f"修正之前的权重是对的，但除数用的是 β 恒定时的那个（取最后一个 β）：它应当是这些权重之和（{CHANGING_BETA.zh}）",
+                f"修正之前的权重是对的，但除数用的是β恒定时的那个（取最后一个β）：它应当是这些权重之和（{CHANGING_BETA.zh}）",
             )
         )
     if matches(got, _ema_weights(betas, own_beta=True)):
@@ -328,8 +328,8 @@ def _beta_mistakes(got, expected, args, i):
             tr(
                 f"each gradient is also multiplied by the β of its own step: gₛ enters the average at step s with "
                 f"weight 1 − βₛ, and only the later steps' β shrink it ({CHANGING_BETA.en})",
-                f"每个梯度还被乘上了它自己那一步的 β：gₛ 在第 s 步以权重 1 − βₛ 进入平均，"
-                f"之后只有后面各步的 β 使它缩小（{CHANGING_BETA.zh}）",
+                f"每个梯度还被乘上了它自己那一步的β：gₛ 在第s步以权重1 − βₛ 进入平均，"
+                f"之后只有后面各步的β使它缩小（{CHANGING_BETA.zh}）",
             )
         )
     t_range = range(t)
@@ -339,7 +339,7 @@ def _beta_mistakes(got, expected, args, i):
             tr(
                 f"each gradient is shrunk by the β of the steps before it; it is the steps after it that shrink it "
                 f"({CHANGING_BETA.en})",
-                f"每个梯度被它之前各步的 β 缩小了；实际上使它缩小的是它之后的各步（{CHANGING_BETA.zh}）",
+                f"每个梯度被它之前各步的β缩小了；实际上使它缩小的是它之后的各步（{CHANGING_BETA.zh}）",
             )
         )
     no_entry = np.array([np.prod(betas[s + 1 :]) for s in t_range])
@@ -347,14 +347,14 @@ def _beta_mistakes(got, expected, args, i):
         return say(
             tr(
                 f"the factor with which gₛ enters the average at its own step is missing ({CHANGING_BETA.en}; {ADAM.en})",
-                f"缺少 gₛ 在它自己那一步进入平均时所乘的因子（{CHANGING_BETA.zh}；{ADAM.zh}）",
+                f"缺少gₛ 在它自己那一步进入平均时所乘的因子（{CHANGING_BETA.zh}；{ADAM.zh}）",
             )
         )
     if matches(got, _ema_weights(betas, swapped=True)):
         return say(
             tr(
                 f"β and 1 − β are swapped: β multiplies the old average, 1 − β the new gradient ({ADAM.en})",
-                f"β 与 1 − β 对调了：β 乘旧的平均，1 − β 乘新的梯度（{ADAM.zh}）",
+                f"β与1 − β对调了：β乘旧的平均，1 − β乘新的梯度（{ADAM.zh}）",
             )
         )
     return None
@@ -365,7 +365,7 @@ def _beta_mistakes(got, expected, args, i):
     chapter=CHAPTER,
     title=tr(
         "The bias-corrected average when β changes from step to step (derivation)",
-        "β 逐步变化时偏差修正后的平均（推导）",
+        "β逐步变化时偏差修正后的平均（推导）",
     ),
     signature="corrected_weights(betas)",
     outputs=(tr("weights of g₁ … gₜ", "g₁ … gₜ 的权重"),),
@@ -408,43 +408,43 @@ def _attention_mistakes(got, expected, args, i):
         return say(
             tr(
                 f"the scores' factor 1/√d is missing from the gradient: s = Kq/√d, so ∂s/∂q carries it ({ATTENTION.en})",
-                f"梯度中缺少分数的因子 1/√d：s = Kq/√d，所以 ∂s/∂q 带有这个因子（{ATTENTION.zh}）",
+                f"梯度中缺少分数的因子1/√d：s = Kq/√d，所以∂s/∂q带有这个因子（{ATTENTION.zh}）",
             )
         )
     if matches(got, _attention_grad(*args, scale=float(d))):
         return say(
             tr(
                 f"divided by d where the scores are divided by √d ({ATTENTION.en})",
-                f"除以了 d，而分数除以的是 √d（{ATTENTION.zh}）",
+                f"除以了d，而分数除以的是 √d（{ATTENTION.zh}）",
             )
         )
     if matches(got, _attention_grad(*args, jacobian="none")):
         return say(
             tr(
                 f"the softmax between the scores and the weights a is left out of the chain ({JACOBIAN.en})",
-                f"链式法则中漏掉了分数与权重 a 之间的 softmax（{JACOBIAN.zh}）",
+                f"链式法则中漏掉了分数与权重a之间的softmax（{JACOBIAN.zh}）",
             ),
-            tr("∂L/∂s = J_softmaxᵀ ∂L/∂a with ∂L/∂a = V g", "∂L/∂s = J_softmaxᵀ ∂L/∂a，其中 ∂L/∂a = V g"),
+            tr("∂L/∂s = J_softmaxᵀ ∂L/∂a with ∂L/∂a = V g", "∂L/∂s = J_softmaxᵀ ∂L/∂a，其中∂L/∂a = V g"),
         )
     if matches(got, _attention_grad(*args, jacobian="diagonal")):
         return say(
             tr(
                 f"only the diagonal of the softmax Jacobian is used: every weight aᵢ depends on every score ({JACOBIAN.en})",
-                f"只用了 softmax 雅可比矩阵的对角线：每个权重 aᵢ 都依赖于每个分数（{JACOBIAN.zh}）",
+                f"只用了softmax雅可比矩阵的对角线：每个权重aᵢ 都依赖于每个分数（{JACOBIAN.zh}）",
             )
         )
     if matches(got, _attention_grad(*args, jacobian="no_a")):
         return say(
             tr(
                 f"a factor aᵢ is missing from the softmax's backward pass ({JACOBIAN.en})",
-                f"softmax 的反向传播中少了因子 aᵢ（{JACOBIAN.zh}）",
+                f"softmax的反向传播中少了因子aᵢ（{JACOBIAN.zh}）",
             )
         )
     if matches(got, _attention_grad(*args, scaled_scores=False)):
         return say(
             tr(
                 f"the weights a are computed from Kq without its 1/√d: the softmax takes the scaled scores s ({ATTENTION.en})",
-                f"权重 a 是由没有除以 √d 的 Kq 算出的：softmax 的输入是缩放后的分数 s（{ATTENTION.zh}）",
+                f"权重a是由没有除以 √d的Kq算出的：softmax的输入是缩放后的分数s（{ATTENTION.zh}）",
             )
         )
     if V.shape[1] == K.shape[1] and matches(got, _attention_grad(*args, keys=False)):
@@ -452,7 +452,7 @@ def _attention_mistakes(got, expected, args, i):
             tr(
                 f"the last step uses the values V; q reaches the loss through the scores Kq/√d, so it is the keys K "
                 f"({ATTENTION.en})",
-                f"最后一步用了值 V；q 是通过分数 Kq/√d 影响损失的，所以应当是键 K（{ATTENTION.zh}）",
+                f"最后一步用了值V；q是通过分数Kq/√d影响损失的，所以应当是键K（{ATTENTION.zh}）",
             )
         )
     return None

@@ -61,7 +61,7 @@ def run_case(function_name, payload, seconds=None):
     args = pickle.loads(base64.b64decode(payload))
     fn = getattr(__main__, function_name, None)
     if not callable(fn):
-        failure = pick(f"the notebook defines no function {function_name}", f"笔记本中没有定义函数 {function_name}")
+        failure = pick(f"the notebook defines no function {function_name}", f"笔记本中没有定义函数{function_name}")
         report = {"value": None, "failure": failure, "changed": False}
     elif lock.is_locked(fn):  # `from chainrule.exercises.<chapter> import <reference>`: not called at all
         report = USES_REFERENCE

@@ -31,7 +31,7 @@ class ChapterSummary:
     def headline(self):
         done = sum(status == "passed" for _, _, status in self.rows)
         if self.language == "zh":
-            return f"{self.chapter}：本次会话中 {done}/{len(self.rows)} 道练习已通过"
+            return f"{self.chapter}：本次会话中{done}/{len(self.rows)}道练习已通过"
         return f"{self.chapter}: {done}/{len(self.rows)} exercises pass in this session"
 
     def __str__(self):

@@ -20,7 +20,7 @@ CE = tr("chapter 5, “Softmax with cross-entropy”", "第5章“softmax与交�
 BATCH = tr("chapter 4, “The batch form used in code”", "第4章“代码中使用的批量形式”")
 PENALTY = tr(
     "chapter 6, “Exercise 6.3 — Derive it: the source’s output layer with Keras’s L2 penalty”",
-    "第6章“练习 6.3 — 推导：带Keras L2惩罚项的原文输出层”",
+    "第6章“练习6.3 — 推导：带Keras L2惩罚项的原文输出层”",
 )
 
 
@@ -36,9 +36,9 @@ def _floor_mistakes(got, expected, args, i):
             tr(
                 "that is the loss of uniform guessing (all outputs equal); at the floor the sigmoid outputs sit "
                 f"at their extremes ({DOUBLE.en})",
-                f"这是均匀猜测（所有输出相等）的损失；在下限处，sigmoid 的输出都处于各自的极端值（{DOUBLE.zh}）",
+                f"这是均匀猜测（所有输出相等）的损失；在下限处，sigmoid的输出都处于各自的极端值（{DOUBLE.zh}）",
             ),
-            tr("the true class's output tends to 1, each other class's to 0", "真实类别的输出趋于 1，其他每个类别的输出趋于 0"),
+            tr("the true class's output tends to 1, each other class's to 0", "真实类别的输出趋于1，其他每个类别的输出趋于0"),
         )
     if n_classes > 2 and matches(got, np.log(1 + np.exp(-1))):
         return say(
@@ -48,7 +48,7 @@ def _floor_mistakes(got, expected, args, i):
             ),
             tr(
                 "there are C − 1 competing classes, each contributing e^0 to the softmax's denominator",
-                "有 C − 1 个竞争类别，每个都给 softmax 的分母贡献 e^0",
+                "有C − 1个竞争类别，每个都给softmax的分母贡献e^0",
             ),
         )
     if matches(got, np.log(1 + (n_classes - 1) * np.e)):
@@ -60,7 +60,7 @@ def _floor_mistakes(got, expected, args, i):
             ),
             tr(
                 "best case: the true class's sigmoid output at 1, the others at 0",
-                "最好的情形：真实类别的 sigmoid 输出为 1，其余为 0",
+                "最好的情形：真实类别的sigmoid输出为1，其余为0",
             ),
         )
     if matches(got, np.log(1 + n_classes / np.e)):
@@ -83,7 +83,7 @@ def _floor_mistakes(got, expected, args, i):
 @exercise(
     id="tensorflow.double_activation_floor",
     chapter=CHAPTER,
-    title=tr("The loss floor of sigmoid outputs fed to softmax", "sigmoid 输出再送入 softmax 时的损失下限"),
+    title=tr("The loss floor of sigmoid outputs fed to softmax", "sigmoid输出再送入softmax时的损失下限"),
     signature="loss_floor(n_classes)",
     outputs=(tr("smallest cross-entropy", "最小交叉熵"),),
     cases=lambda rng: [(2,), (3,), (10,)],
@@ -123,49 +123,49 @@ def _grad_mistakes(got, expected, args, i):
             tr(
                 f"that is the gradient of softmax cross-entropy on z itself, as if the sigmoid were not there: "
                 f"in this network the sigmoid comes first, and the chain runs through it ({DOUBLE.en})",
-                f"这是直接对 z 做 softmax 交叉熵的梯度，好像没有 sigmoid 一样：这个网络先经过 sigmoid，"
+                f"这是直接对z做softmax交叉熵的梯度，好像没有sigmoid一样：这个网络先经过sigmoid，"
                 f"链式法则也要经过它（{DOUBLE.zh}）",
             ),
-            tr("p = softmax(σ(z)), and ∂s/∂z = σ′(z)", "p = softmax(σ(z))，且 ∂s/∂z = σ′(z)"),
+            tr("p = softmax(σ(z)), and ∂s/∂z = σ′(z)", "p = softmax(σ(z))，且∂s/∂z = σ′(z)"),
         )
     if matches(got, _double_grad(Z, Y, sigma_prime=False)):
         return say(
             tr(
                 f"the chain rule stops at the softmax's input σ(z): the derivative of the sigmoid in front of it is "
                 f"missing ({DOUBLE.en}; {SIGMOID.en})",
-                f"链式法则停在了 softmax 的输入 σ(z) 处：缺少它前面那个 sigmoid 的导数（{DOUBLE.zh}；{SIGMOID.zh}）",
+                f"链式法则停在了softmax的输入σ(z)处：缺少它前面那个sigmoid的导数（{DOUBLE.zh}；{SIGMOID.zh}）",
             ),
             tr(
                 "∂L/∂z = ∂L/∂s ⊙ σ′(z), with s = σ(z) the softmax's input",
-                "∂L/∂z = ∂L/∂s ⊙ σ′(z)，其中 s = σ(z) 是 softmax 的输入",
+                "∂L/∂z = ∂L/∂s ⊙ σ′(z)，其中s = σ(z)是softmax的输入",
             ),
         )
     if matches(got, _double_grad(Z, Y, factor="sigmoid")):
         return say(
             tr(
                 f"the sigmoid's value σ(z) is used where its derivative belongs ({SIGMOID.en})",
-                f"该用 sigmoid 导数的地方用了它的值 σ(z)（{SIGMOID.zh}）",
+                f"该用sigmoid导数的地方用了它的值σ(z)（{SIGMOID.zh}）",
             ),
-            tr("σ′(z) = σ(z)(1 − σ(z))", "sigmoid 的导数：σ′(z) = σ(z)(1 − σ(z))"),
+            tr("σ′(z) = σ(z)(1 − σ(z))", "sigmoid的导数：σ′(z) = σ(z)(1 − σ(z))"),
         )
     if matches(got, _double_grad(Z, Y, probs="softmax_of_z")):
         return say(
             tr(
                 f"the probabilities are the softmax of z, but this network's softmax is applied to σ(z), "
                 f"the squashed outputs ({DOUBLE.en})",
-                f"这些概率是 z 的 softmax，但这个网络的 softmax 作用在 σ(z) 上，即压缩后的输出（{DOUBLE.zh}）",
+                f"这些概率是z的softmax，但这个网络的softmax作用在σ(z)上，即压缩后的输出（{DOUBLE.zh}）",
             ),
-            tr("p = softmax(σ(z))", "概率是 p = softmax(σ(z))"),
+            tr("p = softmax(σ(z))", "概率是p = softmax(σ(z))"),
         )
     if matches(got, _double_grad(Z, Y, diagonal_only=True)):
         return say(
             tr(
                 f"only the diagonal of the softmax Jacobian is used: each probability depends on every input of the "
                 f"softmax, so the classes that are not the label get a gradient too ({CE.en})",
-                "只用了 softmax 雅可比矩阵的对角线：每个概率都依赖于 "
-                f"softmax 的每个输入，所以不是标签的类别也会得到梯度（{CE.zh}）",
+                "只用了softmax雅可比矩阵的对角线：每个概率都依赖于 "
+                f"softmax的每个输入，所以不是标签的类别也会得到梯度（{CE.zh}）",
             ),
-            tr("with cross-entropy, ∂L/∂s = p − y for one example", "与交叉熵合在一起时，对一个样本 ∂L/∂s = p − y"),
+            tr("with cross-entropy, ∂L/∂s = p − y for one example", "与交叉熵合在一起时，对一个样本∂L/∂s = p − y"),
         )
     return None
 
@@ -215,16 +215,16 @@ def _penalty_mistakes(got, expected, args, i):
         return say(
             tr(
                 f"the derivative of the output sigmoid is missing: the softmax's inputs are σ(z₂), not z₂ ({DOUBLE.en})",
-                f"缺少输出层 sigmoid 的导数：softmax 的输入是 σ(z₂)，而不是 z₂（{DOUBLE.zh}）",
+                f"缺少输出层sigmoid的导数：softmax的输入是σ(z₂)，而不是z₂（{DOUBLE.zh}）",
             ),
-            tr("exercise 6.2 gives ∂L/∂Z₂ of the cross-entropy part", "练习6.2给出了交叉熵部分的 ∂L/∂Z₂"),
+            tr("exercise 6.2 gives ∂L/∂Z₂ of the cross-entropy part", "练习6.2给出了交叉熵部分的∂L/∂Z₂"),
         )
     if matches(got, _penalty_grads(*args, sigma_prime=False, probs="softmax_of_z")[i]):
         return say(
             tr(
                 f"that is the gradient of a network without the output sigmoid; this one applies the softmax to "
                 f"σ(z₂) ({DOUBLE.en})",
-                f"这是没有输出层 sigmoid 的网络的梯度；这个网络把 softmax 作用在 σ(z₂) 上（{DOUBLE.zh}）",
+                f"这是没有输出层sigmoid的网络的梯度；这个网络把softmax作用在σ(z₂)上（{DOUBLE.zh}）",
             )
         )
     if i == 1:
@@ -236,14 +236,14 @@ def _penalty_mistakes(got, expected, args, i):
             tr(
                 f"the penalty's share is half what it should be: Keras's L2 is lam·ΣW², with no ½ (unlike "
                 f"tf.nn.l2_loss) ({PENALTY.en})",
-                f"惩罚项那一份只有应有的一半：Keras 的 L2 是 lam·ΣW²，没有 ½（与 tf.nn.l2_loss 不同）（{PENALTY.zh}）",
+                f"惩罚项那一份只有应有的一半：Keras的L2是lam·ΣW²，没有 ½（与tf.nn.l2_loss不同）（{PENALTY.zh}）",
             )
         )
     if matches(got, _penalty_grads(*args, penalty=0.0)[0]):
         return say(
             tr(
                 f"the penalty's derivative is missing: lam·ΣW² depends on W2 too ({PENALTY.en})",
-                f"缺少惩罚项的导数：lam·ΣW² 也依赖于 W2（{PENALTY.zh}）",
+                f"缺少惩罚项的导数：lam·ΣW²也依赖于W2（{PENALTY.zh}）",
             )
         )
     if matches(got, _penalty_grads(*args, penalty=2.0 / N)[0]):
@@ -251,14 +251,14 @@ def _penalty_mistakes(got, expected, args, i):
             tr(
                 f"the penalty's derivative is divided by N: the penalty is added once to the mean loss, not "
                 f"averaged over the batch ({PENALTY.en})",
-                f"惩罚项的导数被除以了 N：惩罚项是加在平均损失上的一项，不参与对批量取平均（{PENALTY.zh}）",
+                f"惩罚项的导数被除以了N：惩罚项是加在平均损失上的一项，不参与对批量取平均（{PENALTY.zh}）",
             )
         )
     if N > 1 and matches(got, _penalty_grads(*args, ce_scale=1.0)[0]):
         return say(
             tr(
                 f"the cross-entropy's part is N times too large: the loss is the mean over the batch ({BATCH.en})",
-                f"交叉熵部分大了 N 倍：损失是对批量取的平均（{BATCH.zh}）",
+                f"交叉熵部分大了N倍：损失是对批量取的平均（{BATCH.zh}）",
             )
         )
     return None
@@ -269,7 +269,7 @@ def _penalty_mistakes(got, expected, args, i):
     chapter=CHAPTER,
     title=tr(
         "The source's output layer with Keras's L2 penalty: ∂L/∂W2 and ∂L/∂A1 (derivation)",
-        "带 Keras L2 惩罚项的原文输出层：∂L/∂W2 与 ∂L/∂A1（推导）",
+        "带Keras L2惩罚项的原文输出层：∂L/∂W2与∂L/∂A1（推导）",
     ),
     signature="output_layer_grads(A1, W2, b2, Y, lam)",
     outputs=("∂L/∂W2", "∂L/∂A1"),

@@ -47,7 +47,7 @@ def draw(depth=20, activation="sigmoid", init="N(0,1)", width=64):
             f"{activation}, {init} init, depth {depth}\n"
             f"layer 1 / layer {depth}: ‖∂L/∂W‖ {ratios['W']:.1e} ({trend_w}), ‖∂L/∂a‖ {ratios['a']:.1e} ({trend_a})",
             f"{activation}，{init}初始化，深度{depth}\n"
-            f"第1层 / 第{depth}层：‖∂L/∂W‖ {ratios['W']:.1e}（{trend_w}），‖∂L/∂a‖ {ratios['a']:.1e}（{trend_a}）",
+            f"第1层/第{depth}层：‖∂L/∂W‖ {ratios['W']:.1e}（{trend_w}），‖∂L/∂a‖ {ratios['a']:.1e}（{trend_a}）",
         ),
         fontsize=9,
     )

@@ -112,7 +112,7 @@ def uses_reference_message():
     return pick(
         "uses the book's reference solution (imported or called from chainrule, which is locked while "
         "grading): write your own function; this exercise earns no points",
-        "使用了本书的参考答案（从 chainrule 导入或调用，评分时它被锁定）：请自己编写函数；本练习不得分",
+        "使用了本书的参考答案（从chainrule导入或调用，评分时它被锁定）：请自己编写函数；本练习不得分",
     )
 
 
