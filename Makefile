@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.installed-stamp
 export TF_CPP_MIN_LOG_LEVEL := 3
 export PYTHONHASHSEED := 0
 
-.PHONY: book book-course test lint notebooks notebooks-zh translations-check clean chromium axe colab-env colab-refresh
+.PHONY: book book-course pdf tex test lint notebooks notebooks-zh translations-check clean chromium axe colab-env colab-refresh
 
 $(STAMP): requirements.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 10), "Python 3.10 or newer is needed, found " + sys.version.split()[0]'
@@ -25,6 +25,29 @@ book: $(STAMP)
 	$(BIN)/jupyter-book build zh -W -n --keep-going --path-output _build/zh-src
 	rm -rf _build/html/zh && cp -R _build/zh-src/_build/html _build/html/zh
 	@echo "Book built: $(CURDIR)/_build/html/index.html (中文版: $(CURDIR)/_build/html/zh/index.html)"
+
+# The book as PDF, both editions (issue 26): _build/pdf/chainrule-book.pdf and chainrule-book-zh.pdf,
+# by Jupyter Book's LaTeX builder and XeLaTeX (tools/pdf.py; ~1 min for both on 2 cores). Needs
+# Debian's TeX Live (`tex` installs it when root); `make book` stays TeX-free.
+pdf: $(STAMP) tex
+	$(BIN)/python tools/pdf.py
+
+# TeX Live for the PDF from Debian (no other download; ~50 s with the mirror at hand): XeLaTeX,
+# latexmk, the LaTeX packages Sphinx uses, xeCJK, and the fonts the PDF embeds (FreeFont, DejaVu
+# Sans Mono, Noto CJK); poppler-utils for the tests (pdftotext, pdffonts, pdfimages, pdftoppm).
+# Installed with apt when missing and we are root (as in CI); otherwise it says what to install,
+# `make pdf` builds nothing and tests/test_pdf.py skips.
+TEX_PACKAGES := texlive-xetex texlive-latex-recommended texlive-latex-extra texlive-fonts-recommended \
+	texlive-lang-chinese latexmk poppler-utils fonts-freefont-otf fonts-dejavu-core fonts-noto-cjk
+tex:
+	@if command -v dpkg-query >/dev/null 2>&1; then \
+	  missing=$$(for p in $(TEX_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done | tr '\n' ' '); \
+	else missing=""; for c in xelatex latexmk pdftotext; do command -v $$c >/dev/null 2>&1 || missing="$$missing $$c"; done; fi; \
+	if [ -n "$$(echo $$missing)" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing Debian's $$missing for the PDF"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	  else echo "missing: $$missing (sudo apt-get install --no-install-recommends $$missing): no PDF, its tests will be skipped"; fi; fi
 
 # The course edition: both languages without solutions (for a class whose exercises are graded),
 # into _build/course/html/ (tools/course_edition.py).
@@ -41,7 +64,7 @@ lint: $(STAMP)
 # notebook: its cells share a kernel, in order) at a time each: on 2 cores 12.9 min instead of
 # 18.8, since much of the suite waits on kernels and the browser. TEST_JOBS=0 runs serially.
 TEST_JOBS ?= 2
-test: lint translations-check book book-course chromium axe colab-env
+test: lint translations-check book book-course pdf chromium axe colab-env
 	$(BIN)/python -m pytest -n $(TEST_JOBS) --dist loadfile --nbval --nbval-current-env --nbval-sanitize-with tests/nbval-sanitize.cfg
 
 # The browser tests drive Debian's Chromium (never a browser download); npm fetches axe-core

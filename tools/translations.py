@@ -461,6 +461,9 @@ def zh_config(missing):
         html["favicon"] = _up(html["favicon"])
     if html.get("extra_footer"):
         html["extra_footer"] = zh_string(html["extra_footer"], missing, where)
+    target = (config.get("latex") or {}).get("latex_documents") or {}
+    if target.get("targetname"):  # the PDF edition: chainrule-book.tex → chainrule-book-zh.tex
+        target["targetname"] = re.sub(r"(\.tex)?$", f"-{LANG}.tex", target["targetname"], count=1)
     sphinx = config.setdefault("sphinx", {})
     sphinx["local_extensions"] = {name: _up(path) for name, path in (sphinx.get("local_extensions") or {}).items()}
     sphinx_config = sphinx.setdefault("config", {})
