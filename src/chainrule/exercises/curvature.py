@@ -344,7 +344,7 @@ def _ce_mistakes(got, expected, args, i):
 @exercise(
     id="curvature.ce_logits_hvp",
     chapter=CHAPTER,
-    title=tr("The Hessian of cross-entropy in the logits, times V (derivation)", "交叉熵对logits的海森矩阵乘以V（推导）"),
+    title=tr("The Hessian of cross-entropy in the logits, times V", "交叉熵对logits的海森矩阵乘以V"),
     signature="ce_logits_hvp(Z, y, V)",
     outputs=(tr("∇²L · V", "∇²L · V"),),
     cases=_ce_cases,

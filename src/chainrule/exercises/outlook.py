@@ -16,12 +16,12 @@ ADAM = tr("chapter 9, “Adaptive learning rates: Adam”", "第9章“自适应
 SALIENCY = tr("chapter 9, “Explaining a prediction with gradients: saliency”", "第9章“用梯度解释预测：显著图”")
 DROPOUT = tr("chapter 9, “A last backward pass: dropout”", "第9章“最后一个反向传播：暂退法”")
 CHANGING_BETA = tr(
-    "chapter 9, “Exercise 9.4 — Derive it: the bias correction when β changes”",
-    "第9章“练习9.4 — 推导：β变化时的偏差修正”",
+    "chapter 9, “Exercise 9.4 — The bias correction when β changes (derive it)”",
+    "第9章“练习9.4 — β变化时的偏差修正（推导）”",
 )
 ATTENTION = tr(
-    "chapter 9, “Exercise 9.5 — Derive it: the gradient of attention with respect to the query”",
-    "第9章“练习9.5 — 推导：注意力对查询的梯度”",
+    "chapter 9, “Exercise 9.5 — The gradient of attention with respect to the query (derive it)”",
+    "第9章“练习9.5 — 注意力对查询的梯度（推导）”",
 )
 
 

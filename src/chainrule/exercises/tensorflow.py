@@ -19,8 +19,8 @@ SIGMOID = tr("chapter 5, “The sigmoid”", "第5章“sigmoid函数”")
 CE = tr("chapter 5, “Softmax with cross-entropy”", "第5章“softmax与交叉熵”")
 BATCH = tr("chapter 4, “The batch form used in code”", "第4章“代码中使用的批量形式”")
 PENALTY = tr(
-    "chapter 6, “Exercise 6.3 — Derive it: the source’s output layer with Keras’s L2 penalty”",
-    "第6章“练习6.3 — 推导：带Keras L2惩罚项的原文输出层”",
+    "chapter 6, “Exercise 6.3 — The source’s output layer with Keras’s L2 penalty (derive it)”",
+    "第6章“练习6.3 — 带Keras L2惩罚项的原文输出层（推导）”",
 )
 
 
