@@ -96,6 +96,16 @@ PREAMBLE = r"""
 """
 
 
+# The Chinese edition's own words where LaTeX has English ones: 目录, 第一部分, 文献列表.
+ZH_PREAMBLE = r"""
+\addto\captionsenglish{\renewcommand{\contentsname}{目录}}
+\renewcommand{\contentsname}{目录}
+\addto\captionsenglish{\renewcommand{\bibname}{文献列表}}
+\renewcommand{\partname}{}
+\renewcommand{\thepart}{第\ifcase\value{part}\or 一\or 二\or 三\or 四\or 五\or 六\or 七\or 八\or 九\fi 部分}
+"""
+
+
 def is_chinese(config):
     return str(config.language or "en").lower().startswith("zh")
 
@@ -114,6 +124,8 @@ def configure(app, config):
         {
             "papersize": "a4paper",
             "pointsize": "10pt",
+            # a PDF read on a screen: no blank pages before chapters
+            "extraclassoptions": "openany,oneside",
             "fncychap": "",
             "printindex": "",
             "makeindex": "",
@@ -125,7 +137,8 @@ def configure(app, config):
 """,
             "fontenc": CJK_FONTS + ("" if is_chinese(config) else WESTERN_PUNCTUATION),
             "fvset": r"\fvset{fontsize=\small,formatcom=\xeCJKVerbAddon}",
-            "preamble": PREAMBLE + elements.get("preamble", ""),
+            # after sphinx-jupyterbook-latex's preamble, which names the contents "Contents"
+            "preamble": PREAMBLE + elements.get("preamble", "") + (ZH_PREAMBLE if is_chinese(config) else ""),
             "sphinxsetup": "hmargin=2.2cm, vmargin=2.5cm",
         }
     )
