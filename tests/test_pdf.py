@@ -144,6 +144,22 @@ def title(page):
     return re.sub(r"[`*]", "", heading)
 
 
+def exercise_titles(page):
+    """(title, has a solution cell) of each exercise heading of a chapter ("### Exercise 3.2 — …")."""
+    path = source(page)
+    if path.suffix != ".ipynb":
+        return []
+    found = []
+    for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
+        if cell["cell_type"] == "markdown":
+            headings = re.findall(r"^### ((?:Exercise|练习) .+)$", "".join(cell["source"]), re.M)
+            # as printed: no markdown marks; a formula's text differs in the PDF, so the part before it
+            found += [[re.sub(r"[`*]", "", h).split("$")[0].strip(), False] for h in headings]
+        elif "solution" in cell["metadata"].get("tags", []) and found:
+            found[-1][1] = True
+    return [tuple(f) for f in found]
+
+
 def figures(page):
     """(chapter, k) of the page's captioned figures, as the HTML numbers them, and the number of
     explorer outputs that carry a start frame (image/png)."""
@@ -197,6 +213,16 @@ def test_figures_are_numbered_as_in_the_html(edition, texts):
     expected = sorted(n for page in toc_pages(EDITIONS[edition][1]) for n in figures(page)[0])
     assert len(expected) >= 25
     assert caption_numbers("\n".join(texts[edition]), EDITIONS[edition][2]) == expected
+
+
+@pytest.mark.parametrize("edition", EDITIONS)
+def test_every_exercise_is_in_its_chapter_and_its_solution_at_the_back(edition, texts):
+    """A solved exercise's title is printed twice: over its statement, over its solution."""
+    flat = normalise("\n".join(texts[edition]))
+    exercises = [e for page in toc_pages(EDITIONS[edition][1]) for e in exercise_titles(page)]
+    assert len(exercises) >= 50
+    assert [title for title, solved in exercises if flat.count(normalise(title)) < (2 if solved else 1)] == []
+    assert sum(solved for _, solved in exercises) >= 50
 
 
 @pytest.mark.parametrize("edition", EDITIONS)

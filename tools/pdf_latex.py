@@ -246,6 +246,11 @@ class ChapterNumbers(SphinxPostTransform):
             title = heading[0].astext() if heading is not None else ""
             cell.parent.remove(cell)
             cell["classes"] = [c for c in cell["classes"] if c not in ("tag_hide-input", "tag_hide-cell")]
+            for block in list(cell.findall(nodes.literal_block)):
+                # Colab's "# @title Solution (on Colab: double-click …)" line says nothing on paper
+                first, _, rest = block.astext().partition("\n")
+                if first.startswith("# @title") and rest:
+                    block.replace_self(nodes.literal_block(rest, rest, **block.attributes))
             if moved and moved[-1][0] == title:
                 moved[-1][1].append(cell)
             else:
