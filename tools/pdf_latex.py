@@ -51,9 +51,9 @@ WORDS = {
         "before you read its solution: the notebooks check your own answer.",
     },
     "zh": {
-        "explorer": "{title}（起始帧，{parameter} = {value}；在 HTML 版和笔记本中可用滑块查看每一帧）：{description}",
+        "explorer": "{title}（起始帧，{parameter} = {value}；在HTML版和笔记本中可用滑块查看每一帧）：{description}",
         "pdf_button": "全书（PDF）",
-        "pdf_tooltip": "下载全书的 PDF 版",
+        "pdf_tooltip": "下载全书的PDF版",
         "solutions": "练习答案",
         "solutions_intro": "各章练习的答案，按章节顺序排列。请先自己做练习，再看答案：笔记本会检查你自己的答案。",
     },
@@ -281,11 +281,19 @@ def pdf_name(config):
     return re.sub(r"\.tex$", "", target) + ".pdf"
 
 
+def links_to_pdf(app):
+    """``chainrule_pdf_link`` (conf), by default true but in the course edition (tools/course_edition.py
+    builds it from ``_build/course-src/``): the PDF has the solutions, which that edition leaves out."""
+    if app.config.chainrule_pdf_link is not None:
+        return bool(app.config.chainrule_pdf_link)
+    return "course-src" not in Path(app.srcdir).resolve().parts
+
+
 def add_pdf_button(app, pagename, templatename, context, doctree):
     """Every HTML page: the theme's download menu starts with the whole book as PDF, which the Pages
     workflow (and `make pdf`, when the HTML book is there) puts at the root of the edition."""
     buttons = context.get("header_buttons")
-    if app.builder.format != "html" or buttons is None:
+    if app.builder.format != "html" or buttons is None or not links_to_pdf(app):
         return
     w = words(app.config)
     entry = {
@@ -304,6 +312,7 @@ def add_pdf_button(app, pagename, templatename, context, doctree):
 
 
 def setup(app):
+    app.add_config_value("chainrule_pdf_link", None, "html")
     app.connect("config-inited", configure, priority=900)
     app.connect("builder-inited", copy_class)
     app.connect("html-page-context", add_pdf_button, priority=600)  # after the theme's buttons (500)
