@@ -691,7 +691,7 @@ def _residual_mistakes(got, expected, args, i):
     id="backprop.residual_backward",
     section=RESIDUAL,
     chapter=CHAPTER,
-    title=tr("The backward pass of a residual block (derivation)", "残差块的反向传播（推导）"),
+    title=tr("The backward pass of a residual block (derive it)", "残差块的反向传播（推导）"),
     signature="residual_backward(X, W, b, G)",
     outputs=("∂L/∂X", "∂L/∂W", "∂L/∂b"),
     cases=_residual_cases,
@@ -804,7 +804,7 @@ def _tanh_decay_mistakes(got, expected, args, i):
     batch="X",
     chapter=CHAPTER,
     title=tr(
-        "All four gradients of a tanh network with weight decay (derivation)",
+        "All four gradients of a tanh network with weight decay (derive it)",
         "带权重衰减的tanh网络的全部四个梯度（推导）",
     ),
     signature="tanh_decay_grads(X, y, W1, b1, W2, b2, rho)",

@@ -387,7 +387,7 @@ def _lse_mistakes(got, expected, args, i):
 @exercise(
     id="derivative_rules.logsumexp_gradient",
     chapter=CHAPTER,
-    title=tr("Gradient of log-sum-exp (derivation)", "log-sum-exp的梯度（推导）"),
+    title=tr("Gradient of log-sum-exp (derive it)", "log-sum-exp的梯度（推导）"),
     signature="lse_grad(Z)",
     outputs=("∂L/∂Z",),
     cases=_lse_cases,
@@ -490,7 +490,7 @@ def _normalize_mistakes(got, expected, args, i):
 @exercise(
     id="derivative_rules.normalize_backward",
     chapter=CHAPTER,
-    title=tr("Backward of a row normalisation (derivation)", "行归一化的反向传播（推导）"),
+    title=tr("Backward of a row normalisation (derive it)", "行归一化的反向传播（推导）"),
     signature="normalize_backward(Z, g)",
     outputs=("∂L/∂Z",),
     cases=_normalize_cases,

@@ -364,7 +364,7 @@ def _decay_mistakes(got, expected, args, i):
 @exercise(
     id="gradient_descent.weight_decay_step",
     chapter=CHAPTER,
-    title=tr("A gradient-descent step with L2 weight decay (derivation)", "带L2权重衰减的梯度下降一步（推导）"),
+    title=tr("A gradient-descent step with L2 weight decay (derive it)", "带L2权重衰减的梯度下降一步（推导）"),
     signature="weight_decay_step(w, grad, lr, alpha)",
     outputs=(NEW_W,),
     cases=_decay_cases,
@@ -446,7 +446,7 @@ def _momentum_lr_mistakes(got, expected, args, i):
 @exercise(
     id="gradient_descent.momentum_max_lr",
     chapter=CHAPTER,
-    title=tr("The largest stable learning rate with momentum (derivation)", "动量法的最大稳定学习率（推导）"),
+    title=tr("The largest stable learning rate with momentum (derive it)", "动量法的最大稳定学习率（推导）"),
     signature="momentum_max_lr(A, beta)",
     outputs=("η_max",),
     cases=_momentum_lr_cases,
@@ -529,7 +529,7 @@ def _lstsq_mistakes(got, expected, args, i):
 @exercise(
     id="gradient_descent.least_squares_max_lr",
     chapter=CHAPTER,
-    title=tr("The largest stable learning rate of least squares (derivation)", "最小二乘的最大稳定学习率（推导）"),
+    title=tr("The largest stable learning rate of least squares (derive it)", "最小二乘的最大稳定学习率（推导）"),
     signature="least_squares_max_lr(X)",
     outputs=("η_max",),
     cases=_lstsq_cases,

@@ -14,7 +14,7 @@ CHAPTER = "neurons"
 NEURON = tr("chapter 1, “A neuron”", "第1章“神经元”")
 LAYERS = tr("chapter 1, “Layers: many neurons at once”", "第1章“层：同时计算许多神经元”")
 LOSSES = tr("chapter 1, “Losses”", "第1章“损失”")
-DERIVE = tr("chapter 2, “Sum, product and chain rules”(the chain rule)", "第2章“求和法则、乘积法则与链式法则”（链式法则）")
+DERIVE = tr("chapter 2, “Sum, product and chain rules” (the chain rule)", "第2章“求和法则、乘积法则与链式法则”（链式法则）")
 
 
 # --- one neuron ------------------------------------------------------------------------
@@ -308,7 +308,7 @@ def _mse_grad_mistakes(got, expected, args, i):
 @exercise(
     id="neurons.neuron_mse_gradient",
     chapter=CHAPTER,
-    title=tr("Gradient of one sigmoid neuron's mean squared error (derivation)", "一个sigmoid神经元的均方误差的梯度（推导）"),
+    title=tr("Gradient of one sigmoid neuron's mean squared error (derive it)", "一个sigmoid神经元的均方误差的梯度（推导）"),
     signature="neuron_mse_grads(X, y, w, b)",
     outputs=("∂L/∂w", "∂L/∂b"),
     cases=_mse_grad_cases,
@@ -405,7 +405,7 @@ def _ce_grad_mistakes(got, expected, args, i):
 @exercise(
     id="neurons.cross_entropy_gradient",
     chapter=CHAPTER,
-    title=tr("Gradient of the cross-entropy with respect to the probabilities (derivation)", "交叉熵对概率的梯度（推导）"),
+    title=tr("Gradient of the cross-entropy with respect to the probabilities (derive it)", "交叉熵对概率的梯度（推导）"),
     signature="cross_entropy_grad(P, labels)",
     outputs=("∂L/∂P",),
     cases=_ce_grad_cases,
