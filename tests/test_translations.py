@@ -237,7 +237,7 @@ def test_a_new_figure_word_fails_the_gate_naming_page_and_string_until_translate
     assert f"book/{CHAPTER} labels: “loss $L$” has no translation" in out
     assert run(book, "build")[0] == 1  # nothing written while a word has no Chinese
     assert run(book, "sync", f"book/{CHAPTER}")[0] == 0  # the translator's step: the new words, zh null
-    _translate_labels(book, {"training step": "训练步数", "loss $L$": "损失$L$"})
+    _translate_labels(book, {"training step": "训练步数", "loss $L$": "损失 $L$"})
     code, out = run(book, "check")
     assert code == 1 and f"zh/book/{CHAPTER} cell" in out  # translated; zh/ not rebuilt yet
     assert run(book, "build")[0] == 0
@@ -255,7 +255,7 @@ def test_a_stale_or_misplaced_figure_word_fails_the_gate(book):
     assert f"book/{CHAPTER} labels: “biases” is translated but the English no longer marks it" in out
     _translate_labels(book, {"weights": "$权重$"})
     out = run(book, "check")[1]
-    assert "“weights” → “$权重$”puts Chinese inside $…$" in out
+    assert "“weights” → “$权重$” puts Chinese inside $…$" in out
 
 
 def test_the_marker_must_take_a_literal_and_must_not_be_assigned(book):
@@ -336,7 +336,7 @@ def test_the_chinese_config_is_derived_from_the_english_one():
     config = tool.yaml.safe_load((ROOT / "zh" / "_config.yml").read_text(encoding="utf-8"))
     assert config["sphinx"]["config"]["language"] == "zh_CN"
     assert config["repository"]["path_to_book"] == "zh"
-    assert config["sphinx"]["config"]["numfig_format"]["figure"] == "图%s"
+    assert config["sphinx"]["config"]["numfig_format"]["figure"] == "图 %s"
     assert all(path.startswith("../") for path in config["sphinx"]["local_extensions"].values())
     assert config["bibtex_bibfiles"] == ["../references.bib"]
     english = tool.yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
@@ -364,8 +364,8 @@ def test_the_term_gate_flags_a_variant_in_prose_and_nothing_else(monkeypatch):
     monkeypatch.setattr(tool, "load", lambda p: planted)
     found = tool.term_problems(page)
     assert len(found) == 2, found
-    assert "prose: uses“加法法则”where the glossary's term is“求和法则”" in found[0]
-    assert "figure: uses“碗状”" in found[1]
+    assert "prose: uses “加法法则” where the glossary's term is “求和法则”" in found[0]
+    assert "figure: uses “碗状”" in found[1]
     assert tool.term_problems(ROOT / "book" / "glossary.md") == [], "the glossary names the variants on purpose"
 
 

@@ -3,7 +3,7 @@ Playwright, against the built book (English in _build/html/, Chinese in _build/h
 both from `make book`) served on localhost. One browser for the module.
 
 Every Chinese page loads without console errors and its math is typeset; the language link
-lands on the same page in the other edition, both ways; a search for链式法则finds the
+lands on the same page in the other edition, both ways; a search for 链式法则 finds the
 chain-rule chapter; Chinese text is drawn with a CJK font (Debian's fonts-noto-cjk, which
 `make chromium` installs), not as empty boxes.
 
@@ -142,7 +142,7 @@ def test_the_themes_buttons_speak_chinese_on_chinese_pages(path):
     assert english == set(), f"English theme labels on zh/{path}"
     assert language_switch.SEARCH_BAR_ZH in labels and "颜色模式" in labels and "全屏模式" in labels
     if path.startswith("book/"):
-        assert {"启动于Colab", "启动于Binder", "打印为PDF"} <= labels
+        assert {"启动于 Colab", "启动于 Binder", "打印为 PDF"} <= labels
     # …and the English edition keeps the theme's English.
     english_page = {a or b for a, b in LABEL.findall((HTML / path).read_text(encoding="utf-8"))}
     assert "Color mode" in english_page and not any("颜色" in label for label in english_page)
@@ -163,7 +163,7 @@ def test_launch_buttons_open_the_chinese_notebooks():
 @pytest.mark.parametrize("path", ["book/02_derivative_rules.html", "book/glossary.html", "search.html"])
 def test_the_language_link_lands_on_the_same_page_both_ways(site, page, path):
     page.goto(f"{site}/zh/{path}", wait_until="domcontentloaded")
-    assert _switch(page, "en") == f"/{path}", f"中文{path} → English"
+    assert _switch(page, "en") == f"/{path}", f"中文 {path} → English"
     assert page.evaluate("document.documentElement.lang") == "en"
     assert _switch(page, "zh") == f"/zh/{path}", f"English {path} → 中文"
     assert page.evaluate("document.documentElement.lang") == "zh-CN"
@@ -198,7 +198,7 @@ def test_chinese_text_is_drawn_with_a_cjk_font_not_as_empty_boxes(site, page, tm
         }"""
     )
     a, b, tofu = (page.locator(f"#{i}").screenshot() for i in ("zh-a", "zh-b", "zh-tofu"))
-    assert a != b, "链式法则and法则链式look the same: the characters are drawn as boxes (no CJK font)"
+    assert a != b, "链式法则 and 法则链式 look the same: the characters are drawn as boxes (no CJK font)"
     assert a != tofu
     widths = page.evaluate("['zh-a', 'zh-tofu'].map(i => document.getElementById(i).getBoundingClientRect().width)")
     assert widths[0] > 0
