@@ -47,15 +47,16 @@ WORDS = {
         "pdf_button": "Book (PDF)",
         "pdf_tooltip": "Download the whole book as a PDF",
         "solutions": "Solutions to the exercises",
-        "solutions_intro": "The solutions of the exercises of every chapter, in the order of the chapter. Try an exercise "
-        "before you read its solution: the notebooks check your own answer.",
+        "solutions_intro": "The solutions to every chapter's exercises, chapter by chapter. Try an exercise before "
+        "you read its solution: in its notebook, check() tests your own answer.",
     },
     "zh": {
         "explorer": "{title}（起始帧，{parameter} = {value}；在HTML版和笔记本中可用滑块查看每一帧）：{description}",
         "pdf_button": "全书（PDF）",
         "pdf_tooltip": "下载全书的PDF版",
-        "solutions": "练习答案",
-        "solutions_intro": "各章练习的答案，按章节顺序排列。请先自己做练习，再看答案：笔记本会检查你自己的答案。",
+        "solutions": "练习参考答案",
+        "solutions_intro": "各章练习的参考答案，按章排列。请先自己做练习，再看参考答案："
+        "在练习所在的笔记本中，check()会检查你自己的答案。",
     },
 }
 
