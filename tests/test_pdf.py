@@ -152,7 +152,7 @@ def exercise_titles(page):
     found = []
     for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
         if cell["cell_type"] == "markdown":
-            headings = re.findall(r"^### ((?:Exercise|练习) .+)$", "".join(cell["source"]), re.M)
+            headings = re.findall(r"^### ((?:Exercise |练习).+)$", "".join(cell["source"]), re.M)
             # as printed: no markdown marks; a formula's text differs in the PDF, so the part before it
             found += [[re.sub(r"[`*]", "", h).split("$")[0].strip(), False] for h in headings]
         elif "solution" in cell["metadata"].get("tags", []) and found:
