@@ -291,8 +291,8 @@ def links_to_pdf(app):
 
 
 def add_pdf_button(app, pagename, templatename, context, doctree):
-    """Every HTML page: the theme's download menu starts with the whole book as PDF, which the Pages
-    workflow (and `make pdf`, when the HTML book is there) puts at the root of the edition."""
+    """Every page of the book: the theme's download menu starts with the whole book as PDF, which the
+    Pages workflow (and `make pdf`, when the HTML book is there) puts at the root of the edition."""
     buttons = context.get("header_buttons")
     if app.builder.format != "html" or buttons is None or not links_to_pdf(app):
         return
@@ -305,11 +305,11 @@ def add_pdf_button(app, pagename, templatename, context, doctree):
         "icon": "fas fa-book",
         "label": "download-book-pdf-button",
     }
+    # pages without a download menu (search, index) get no button of their own: one more button
+    # would widen their header past a 320 px phone's width in the Chinese edition
     group = next((b for b in buttons if b.get("label") == "download-buttons"), None)
     if group is not None:
         group["buttons"].insert(0, entry)
-    else:
-        buttons.append(entry)
 
 
 def setup(app):
