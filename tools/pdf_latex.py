@@ -1,9 +1,10 @@
 """Sphinx extension: the book as a PDF (issue 26), for Jupyter Book 1's LaTeX builder and XeLaTeX.
 
 Only the LaTeX builder is affected (`make pdf`; see tools/pdf.py), but for one thing in the HTML:
-the theme's download menu of every page starts with a link to the edition's PDF ("Book (PDF)",
+the theme's download menu of every page of the book starts with a link to the edition's PDF ("Book (PDF)",
 "全书（PDF）"), ``chainrule-book.pdf`` at the root of the English book, ``chainrule-book-zh.pdf``
-at the root of the Chinese one (``_build/html/zh/``), where `make pdf` and the Pages workflow put them.
+at the root of the Chinese one (``_build/html/zh/``), where `make pdf` and the Pages workflow put them
+(not in the course edition, which leaves out the solutions the PDF has).
 
 - **Class and fonts.** The document class is ``chainrulebook`` (``latex/chainrulebook.cls``, copied
   into the LaTeX output): sphinx-jupyterbook-latex's own class minus the packages the book does not
