@@ -17,6 +17,7 @@ def test_the_rule_flags_a_space_beside_latin_and_nothing_else():
     assert [t for t in wrong if not style.text_problems(t)] == []
     assert [t for t in right if style.text_problems(t)] == []
     assert style.fix_text("输出 $a + b$ 的梯度，共 3 个") == "输出$a + b$的梯度，共3个"
+    assert style.fix_text("$f$ 在 $x$ 处，$y$ 与 $f$") == "$f$在$x$处，$y$与$f$"  # each formula where it was
     assert style.text_problems("```python\nx = 1  # 一 个\n```\n$$\n\\text{样本 } k\n$$") == []
 
 

@@ -237,7 +237,7 @@ def test_a_new_figure_word_fails_the_gate_naming_page_and_string_until_translate
     assert f"book/{CHAPTER} labels: “loss $L$” has no translation" in out
     assert run(book, "build")[0] == 1  # nothing written while a word has no Chinese
     assert run(book, "sync", f"book/{CHAPTER}")[0] == 0  # the translator's step: the new words, zh null
-    _translate_labels(book, {"training step": "训练步数", "loss $L$": "损失 $L$"})
+    _translate_labels(book, {"training step": "训练步数", "loss $L$": "损失L"})
     code, out = run(book, "check")
     assert code == 1 and f"zh/book/{CHAPTER} cell" in out  # translated; zh/ not rebuilt yet
     assert run(book, "build")[0] == 0
@@ -253,9 +253,9 @@ def test_a_stale_or_misplaced_figure_word_fails_the_gate(book):
     _translate_labels(book, {"weights": "权重", "biases": "偏置"})  # "biases" is marked nowhere
     out = run(book, "check")[1]
     assert f"book/{CHAPTER} labels: “biases” is translated but the English no longer marks it" in out
-    _translate_labels(book, {"weights": "$权重$"})
+    _translate_labels(book, {"weights": "权重 $w$"})
     out = run(book, "check")[1]
-    assert "“weights” → “$权重$” puts Chinese inside $…$" in out
+    assert "“weights” → “权重 $w$” mixes Chinese with $…$" in out
 
 
 def test_the_marker_must_take_a_literal_and_must_not_be_assigned(book):

@@ -57,6 +57,7 @@ import json
 import posixpath
 import re
 import sys
+import unicodedata
 from pathlib import Path
 
 import yaml
@@ -321,9 +322,10 @@ def label_problems(page, entry):
     for label in labels:
         if not zh.get(label):
             found.append(f"{rel} {LABELS}: “{label}” has no translation")
-        elif any(CJK.search(m) for m in re.findall(r"\$[^$]*\$", zh[label])):
-            found.append(f"{rel} {LABELS}: “{label}” → “{zh[label]}” puts Chinese inside $…$ "
-                         "(matplotlib's maths has no Chinese glyphs)")
+        elif "$" in zh[label] and CJK.search(zh[label]):
+            found.append(f"{rel} {LABELS}: “{label}” → “{zh[label]}” mixes Chinese with $…$ "
+                         "(matplotlib's maths renderer draws the whole label, and has no Chinese glyphs: "
+                         "write the formula in Unicode, wₜ, f′(1))")
     for label in zh:
         if label not in labels:
             found.append(f"{rel} {LABELS}: “{label}” is translated but the English no longer marks it (drop it)")
@@ -549,8 +551,12 @@ def language_line(labels=None):
     Chinese of the figure words the English code marks with _("…"), if the page has any."""
     if not labels:
         return LANGUAGE_LINE
-    pairs = "".join(f"    {json.dumps(en, ensure_ascii=False)}: {json.dumps(zh, ensure_ascii=False)},\n"
-                    for en, zh in labels.items())
+    pairs = ""
+    for en, zh in labels.items():
+        pair = f"    {json.dumps(en, ensure_ascii=False)}: {json.dumps(zh, ensure_ascii=False)},\n"
+        if sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in pair) > 128:  # ruff's limit, 130 columns
+            pair = f"    {json.dumps(en, ensure_ascii=False)}:\n        {json.dumps(zh, ensure_ascii=False)},\n"
+        pairs += pair
     return ("import chainrule  # 中文版：练习的检查与小结用中文；图中的文字（英文代码以 _(\"…\") 标出）用以下译文\n"
             f'chainrule.set_language("zh", labels={{\n{pairs}}})')
 

@@ -62,12 +62,9 @@ def text_problems(text):
 def fix_text(text):
     lines = text.split("\n")
     for index, line in _prose_lines(text):
-        masked = _masked(line)
-        keep = [m.group() for m in INLINE_MATH.finditer(line)]
-        fixed = fix_line(masked)
-        for formula in keep:  # put each formula back where its mask stands
-            fixed = fixed.replace("$" + "x" * (len(formula) - 2) + "$", formula, 1)
-        lines[index] = fixed
+        formulas = iter(m.group() for m in INLINE_MATH.finditer(line))
+        # each formula back where its mask stands, in order (a formula "$x$" is its own mask)
+        lines[index] = INLINE_MATH.sub(lambda _, formulas=formulas: next(formulas), fix_line(_masked(line)))
     return "\n".join(lines)
 
 

@@ -444,7 +444,7 @@ def _rop_mistakes(got, expected, args, i):
     id="curvature.rop_hvp",
     chapter=CHAPTER,
     title=tr(
-        "A Hessian-vector product by the R-operator (derivation)",
+        "A Hessian-vector product by the R-operator (derive it)",
         "用R算子计算海森向量积（推导）",
     ),
     signature="rop_hvp(X, y, W1, w2, V1, v2)",
@@ -520,7 +520,7 @@ def _cycle_mistakes(got, expected, args, i):
     id="curvature.newton_cycle",
     chapter=CHAPTER,
     title=tr(
-        "Where damped Newton on log cosh starts to oscillate (derivation)",
+        "Where damped Newton on log cosh starts to oscillate (derive it)",
         "阻尼牛顿法在log cosh上从哪里开始振荡（推导）",
     ),
     signature="newton_cycle(alpha)",

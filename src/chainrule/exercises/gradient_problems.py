@@ -233,7 +233,7 @@ def sigmoid_chain_grad(x, k):
     return grad
 
 
-# --- 7.4 the gradient of the norm (derivation) ---------------------------------------------------
+# --- 7.4 the gradient of the norm (warm-up) ---------------------------------------------------
 
 
 def _norm_cases(rng):
@@ -521,7 +521,7 @@ def _bn_unbiased_throughout(x, gamma, dy, eps):
 @exercise(
     id="gradient_problems.batchnorm_backward",
     chapter="gradient_problems",
-    title=tr("Batch normalisation's backward pass", "批量规范化的反向传播"),
+    title=tr("Batch normalisation's backward pass (derive it)", "批量规范化的反向传播（推导）"),
     signature="batchnorm_backward(x, gamma, dy, eps)",
     outputs=("∂L/∂x", "∂L/∂γ", "∂L/∂β"),
     cases=_bn_cases,
@@ -655,7 +655,7 @@ def _clip_jacobian_mistakes(got, expected, args, i):
     id="gradient_problems.clip_jacobian",
     section=CLIPPING,
     chapter="gradient_problems",
-    title=tr("The Jacobian of clipping by norm", "按范数裁剪的雅可比矩阵"),
+    title=tr("The Jacobian of clipping by norm (derive it)", "按范数裁剪的雅可比矩阵（推导）"),
     signature="clip_jacobian(g, max_norm)",
     outputs=(tr("the Jacobian ∂clip(g)/∂g", "雅可比矩阵∂clip(g)/∂g"),),
     cases=_clip_jacobian_cases,

@@ -364,7 +364,7 @@ def _beta_mistakes(got, expected, args, i):
     id="outlook.changing_beta_correction",
     chapter=CHAPTER,
     title=tr(
-        "The bias-corrected average when β changes from step to step (derivation)",
+        "The bias-corrected average when β changes from step to step (derive it)",
         "β逐步变化时偏差修正后的平均（推导）",
     ),
     signature="corrected_weights(betas)",
@@ -462,7 +462,7 @@ def _attention_mistakes(got, expected, args, i):
     id="outlook.attention_query_grad",
     chapter=CHAPTER,
     title=tr(
-        "Scaled dot-product attention: ∂L/∂q (derivation)",
+        "Scaled dot-product attention: ∂L/∂q (derive it)",
         "缩放点积注意力：∂L/∂q（推导）",
     ),
     signature="attention_query_grad(q, K, V, g)",

@@ -173,7 +173,7 @@ def _grad_mistakes(got, expected, args, i):
 @exercise(
     id="tensorflow.double_activation_grad",
     chapter=CHAPTER,
-    title=tr("The gradient through the double activation", "穿过双重激活的梯度"),
+    title=tr("The gradient through the double activation (derive it)", "穿过双重激活的梯度（推导）"),
     signature="double_activation_grad(Z, Y)",
     outputs=("∂L/∂Z",),
     cases=_grad_cases,
@@ -268,7 +268,7 @@ def _penalty_mistakes(got, expected, args, i):
     id="tensorflow.output_layer_with_l2",
     chapter=CHAPTER,
     title=tr(
-        "The source's output layer with Keras's L2 penalty: ∂L/∂W2 and ∂L/∂A1 (derivation)",
+        "The source's output layer with Keras's L2 penalty: ∂L/∂W2 and ∂L/∂A1 (derive it)",
         "带Keras L2惩罚项的原文输出层：∂L/∂W2与∂L/∂A1（推导）",
     ),
     signature="output_layer_grads(A1, W2, b2, Y, lam)",
