@@ -209,6 +209,12 @@ def test_every_page_title_is_in_the_pdf(edition, texts):
 
 
 @pytest.mark.parametrize("edition", EDITIONS)
+def test_the_title_page_has_the_books_version(edition, texts):
+    version = re.search(r'^__version__ = "([^"]+)"', (ROOT / "src" / "chainrule" / "__init__.py").read_text(), re.M).group(1)
+    assert ("Version " if edition == "en" else "版本 ") + version in texts[edition][0]
+
+
+@pytest.mark.parametrize("edition", EDITIONS)
 def test_figures_are_numbered_as_in_the_html(edition, texts):
     expected = sorted(n for page in toc_pages(EDITIONS[edition][1]) for n in figures(page)[0])
     assert len(expected) >= 25

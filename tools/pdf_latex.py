@@ -45,6 +45,7 @@ WORDS = {
     "en": {
         "explorer": "{title} (its start frame, {parameter} = {value}; in the HTML edition and in the notebook a slider "
         "shows every frame): {description}",
+        "version": "Version",
         "pdf_button": "Book (PDF)",
         "pdf_tooltip": "Download the whole book as a PDF",
         "solutions": "Solutions to the exercises",
@@ -53,6 +54,7 @@ WORDS = {
     },
     "zh": {
         "explorer": "{title}（起始帧，{parameter} = {value}；在HTML版和笔记本中可用滑块查看每一帧）：{description}",
+        "version": "版本",
         "pdf_button": "全书（PDF）",
         "pdf_tooltip": "下载全书的PDF版",
         "solutions": "练习参考答案",
@@ -147,10 +149,20 @@ def configure(app, config):
     config.latex_elements = elements
 
 
+def book_version():
+    """The book's version is the chainrule package's (as the HTML footer says)."""
+    init = (HERE.parent / "src" / "chainrule" / "__init__.py").read_text(encoding="utf-8")
+    return re.search(r'^__version__ = "([^"]+)"', init, re.M).group(1)
+
+
 def copy_class(app):
+    """LaTeX only: the class beside the .tex, and the version on the title page."""
     if app.builder.name != "latex":
         return
     shutil.copy2(HERE / "latex" / f"{CLASS}.cls", Path(app.outdir) / f"{CLASS}.cls")
+    if not app.config.release:  # the builder's context: the HTML build keeps its own config
+        app.builder.context["release"] = book_version()
+        app.builder.context["releasename"] = words(app.config)["version"]
 
 
 def _raw(text):
