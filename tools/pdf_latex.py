@@ -46,6 +46,7 @@ WORDS = {
         "explorer": "{title} (its start frame, {parameter} = {value}; in the HTML edition and in the notebook a slider "
         "shows every frame): {description}",
         "version": "Version",
+        "preface": "Preface",
         "pdf_button": "Book (PDF)",
         "pdf_tooltip": "Download the whole book as a PDF",
         "solutions": "Solutions to the exercises",
@@ -55,6 +56,7 @@ WORDS = {
     "zh": {
         "explorer": "{title}（起始帧，{parameter} = {value}；在HTML版和笔记本中可用滑块查看每一帧）：{description}",
         "version": "版本",
+        "preface": "前言",
         "pdf_button": "全书（PDF）",
         "pdf_tooltip": "下载全书的PDF版",
         "solutions": "练习参考答案",
@@ -226,6 +228,11 @@ class ChapterNumbers(SphinxPostTransform):
     builders = ("latex",)
 
     def run(self, **kwargs):
+        # the root page (the preface) comes first, after the contents: its title is the book's, on
+        # the title page, so it gets a heading of its own
+        preface = words(self.config)["preface"]
+        heading = rf"\chainruleunnumbered\chapter*{{{preface}}}\addcontentsline{{toc}}{{chapter}}{{{preface}}}"
+        self.document.insert(0, _raw(heading + rf"\markboth{{{preface}}}{{{preface}}}" + "\n"))
         solutions = []  # (chapter title, [(exercise title, [cells])])
         last_file = None
         for start in list(self.document.findall(addnodes.start_of_file)):
