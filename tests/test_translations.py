@@ -336,7 +336,7 @@ def test_the_chinese_config_is_derived_from_the_english_one():
     config = tool.yaml.safe_load((ROOT / "zh" / "_config.yml").read_text(encoding="utf-8"))
     assert config["sphinx"]["config"]["language"] == "zh_CN"
     assert config["repository"]["path_to_book"] == "zh"
-    assert config["sphinx"]["config"]["numfig_format"]["figure"] == "图 %s"
+    assert config["sphinx"]["config"]["numfig_format"]["figure"] == "图%s"
     assert all(path.startswith("../") for path in config["sphinx"]["local_extensions"].values())
     assert config["bibtex_bibfiles"] == ["../references.bib"]
     english = tool.yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
