@@ -14,7 +14,7 @@ import pytest
 from test_instructor import CHAPTER
 
 from chainrule.exercises import EXERCISES
-from chainrule.instructor.grade import grade
+from chainrule.instructor.grade import grade, notebook_language
 from chainrule.instructor.nbgrader import nbgrader_source
 
 nbgrader_api = pytest.importorskip("nbgrader.api")
@@ -153,4 +153,5 @@ def test_the_chinese_notebooks_make_the_same_assignment():
     meta = lambda nb: [c.metadata["nbgrader"] for c in nb.cells if "nbgrader" in c.metadata]  # noqa: E731
     assert meta(zh) == meta(en)
     setup = next(c.source for c in zh.cells if c.cell_type == "code")
-    assert 'set_language("zh")' in setup, "the checks then speak Chinese in the student's kernel"
+    assert 'set_language("zh"' in setup, "the checks then speak Chinese in the student's kernel"
+    assert notebook_language(zh) == "zh" and notebook_language(en) == "en"

@@ -94,7 +94,7 @@ def exercise_ids(nb):
     return found
 
 
-ZH_NOTEBOOK = re.compile(r"""set_language\(\s*["']zh["']\s*\)""")
+ZH_NOTEBOOK = re.compile(r"""set_language\(\s*["']zh["']\s*[,)]""")  # also set_language("zh", labels={…})
 
 
 def notebook_language(nb):
