@@ -19,6 +19,7 @@ def test_the_rule_flags_a_space_beside_latin_and_nothing_else():
     assert style.fix_text("输出 $a + b$ 的梯度，共 3 个") == "输出$a + b$的梯度，共3个"
     assert style.fix_text("$f$ 在 $x$ 处，$y$ 与 $f$") == "$f$在$x$处，$y$与$f$"  # each formula where it was
     assert style.text_problems("```python\nx = 1  # 一 个\n```\n$$\n\\text{样本 } k\n$$") == []
+    assert style.text_problems("$$a = 1$$\n使用 numpy"), "a one-line display formula ends where it ends"
 
 
 def test_the_book_and_the_checker_keep_to_it():

@@ -35,23 +35,24 @@ def fix_line(line):
 
 
 def _prose_lines(text):
-    """(index, line) of a Chinese text's prose lines: code fences and display maths apart; an
-    inline formula's inside blanked (its own spaces are free), its $ kept."""
-    inside = None
+    """(index, line) of a Chinese text's lines of prose: code fences and display maths apart."""
+    inside = None  # the fence (``` or ~~~) or "$$" of the block the line is in
     for index, line in enumerate(text.split("\n")):
-        mark = line.strip()[:3]
+        stripped = line.strip()
         if inside:
-            if mark == inside or (inside == "$$" and line.strip().endswith("$$")):
+            if stripped.startswith(inside) if inside != "$$" else stripped.endswith("$$"):
                 inside = None
             continue
-        if mark in ("```", "~~~") or mark.startswith("$$"):
-            inside = mark if mark != "$$" or line.strip() == "$$" or not line.strip().endswith("$$", 2) else None
-            continue
-        if HAS_HAN.search(line):
+        if stripped.startswith(("```", "~~~")):
+            inside = stripped[:3]
+        elif stripped.startswith("$$"):  # one line ($$…$$), or a block up to a line ending in $$
+            inside = None if len(stripped) > 2 and stripped.endswith("$$") else "$$"
+        elif HAS_HAN.search(line):
             yield index, line
 
 
 def _masked(line):
+    """The line with each inline formula's inside blanked (its own spaces are free), its $ kept."""
     return INLINE_MATH.sub(lambda m: "$" + "x" * (len(m.group()) - 2) + "$", line)
 
 
@@ -73,22 +74,31 @@ def _zh_texts(entry):
     return zh if isinstance(zh, dict) else {"": zh}
 
 
+def _page(translation):
+    """The English page a book/NN_x.zh.yml translates, or None for a page exempt from the rule."""
+    stem = translation.with_name(translation.name[: -len(".zh.yml")])
+    page = next(p for p in (stem.with_suffix(".ipynb"), stem.with_suffix(".md")) if p.exists())
+    return None if page.name in EXEMPT else page
+
+
+def _python_checked(line):
+    """A line of Python source the rule applies to: it has Chinese and is not a comment."""
+    return bool(HAS_HAN.search(line)) and not line.lstrip().startswith("#")
+
+
 def problems(path):
     """'file unit-or-line: text' for each place that breaks the rule."""
     path = Path(path)
     found = []
     if path.name.endswith(".zh.yml"):
-        page = path.with_name(path.name[: -len(".zh.yml")])
-        page = next(p for p in (page.with_suffix(".ipynb"), page.with_suffix(".md")) if p.exists())
-        if page.name in EXEMPT:
-            return []
-        for entry in translations.load(page):
+        page = _page(path)
+        for entry in translations.load(page) if page else []:
             for text in _zh_texts(entry).values():
                 if isinstance(text, str):
                     found += [f"{path.name} {entry['id']}: {line.strip()[:100]}" for line in text_problems(text)]
     else:
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-            if HAS_HAN.search(line) and not line.lstrip().startswith("#") and fix_line(line) != line:
+            if _python_checked(line) and fix_line(line) != line:
                 found.append(f"{path.name}:{number}: {line.strip()[:100]}")
     return found
 
@@ -96,9 +106,8 @@ def problems(path):
 def fix(path):
     path = Path(path)
     if path.name.endswith(".zh.yml"):
-        page = path.with_name(path.name[: -len(".zh.yml")])
-        page = next(p for p in (page.with_suffix(".ipynb"), page.with_suffix(".md")) if p.exists())
-        if page.name in EXEMPT:
+        page = _page(path)
+        if page is None:
             return
         entries = translations.load(page)
         for entry in entries:
@@ -110,8 +119,7 @@ def fix(path):
         translations.save(page, entries)
     else:
         lines = path.read_text(encoding="utf-8").split("\n")
-        path.write_text("\n".join(fix_line(x) if HAS_HAN.search(x) and not x.lstrip().startswith("#") else x
-                                  for x in lines), encoding="utf-8")
+        path.write_text("\n".join(fix_line(x) if _python_checked(x) else x for x in lines), encoding="utf-8")
 
 
 def default_files():
