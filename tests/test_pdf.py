@@ -30,6 +30,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))
 import pdf as pdf_build  # noqa: E402  (tools/pdf.py)
+from chapter_fignumbers import chapter_number  # noqa: E402  (tools/chapter_fignumbers.py)
+
+import chainrule  # noqa: E402
 
 OUT = ROOT / "_build" / "pdf"
 EDITIONS = {
@@ -39,7 +42,6 @@ EDITIONS = {
 }
 POPPLER = ("pdftotext", "pdffonts", "pdfimages", "pdftoppm", "pdfinfo")
 CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
-_CHAPTER = re.compile(r"(?:^|/)(\d+)_[^/]*$")
 
 
 # ---------------------------------------------------------------- helpers (tested below on broken input)
@@ -164,15 +166,15 @@ def figures(page):
     """(chapter, k) of the page's captioned figures, as the HTML numbers them, and the number of
     explorer outputs that carry a start frame (image/png)."""
     path = source(page)
-    match = _CHAPTER.search(path.stem)
-    if path.suffix != ".ipynb" or not match:
+    chapter = chapter_number(path.stem)
+    if path.suffix != ".ipynb" or chapter is None:
         return [], 0
     numbered, frames = [], 0
     for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
         if cell["cell_type"] != "code" or "remove-output" in cell["metadata"].get("tags", []):
             continue
         if cell["metadata"].get("mystnb", {}).get("figure", {}).get("caption"):
-            numbered.append((int(match.group(1)), len(numbered) + 1))
+            numbered.append((chapter, len(numbered) + 1))
         for output in cell.get("outputs", []):
             data = output.get("data", {})
             if "image/png" in data and 'class="chainrule-explorer"' in "".join(data.get("text/html", "")):
@@ -210,8 +212,7 @@ def test_every_page_title_is_in_the_pdf(edition, texts):
 
 @pytest.mark.parametrize("edition", EDITIONS)
 def test_the_title_page_has_the_books_version(edition, texts):
-    version = re.search(r'^__version__ = "([^"]+)"', (ROOT / "src" / "chainrule" / "__init__.py").read_text(), re.M).group(1)
-    assert ("Version " if edition == "en" else "版本 ") + version in texts[edition][0]
+    assert ("Version " if edition == "en" else "版本 ") + chainrule.__version__ in texts[edition][0]
 
 
 @pytest.mark.parametrize("edition", EDITIONS)

@@ -14,13 +14,18 @@ import re
 _CHAPTER = re.compile(r"(?:^|/)(\d+)_[^/]*$")
 
 
+def chapter_number(docname):
+    """The chapter a page is, from its file name (``book/03_gradient_descent`` → 3), or None."""
+    match = _CHAPTER.search(docname)
+    return int(match.group(1)) if match else None
+
+
 def renumber(app, env):
     changed = []
     for docname, by_type in env.toc_fignumbers.items():
-        match = _CHAPTER.search(docname)
-        if not match:
+        chapter = chapter_number(docname)
+        if chapter is None:
             continue
-        chapter = int(match.group(1))
         for figtype, numbers in by_type.items():
             ordered = sorted(numbers, key=numbers.get)  # Sphinx's numbers follow document order
             renumbered = {fig_id: (chapter, k) for k, fig_id in enumerate(ordered, start=1)}

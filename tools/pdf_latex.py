@@ -33,13 +33,13 @@ import re
 import shutil
 from pathlib import Path
 
+from chapter_fignumbers import chapter_number  # tools/, a local extension of both editions too
 from docutils import nodes
 from sphinx import addnodes
 from sphinx.transforms.post_transforms import SphinxPostTransform
 
 HERE = Path(__file__).resolve().parent
 CLASS = "chainrulebook"
-_CHAPTER = re.compile(r"(?:^|/)(\d+)_[^/]*$")
 
 WORDS = {
     "en": {
@@ -241,11 +241,11 @@ class ChapterNumbers(SphinxPostTransform):
             if section is None:
                 continue
             last_file = start
-            match = _CHAPTER.search(docname)
-            if match:
+            chapter = chapter_number(docname)
+            if chapter is not None:
                 # first in the file: a raw node between a target and its section would make
                 # Sphinx write the target's label twice
-                start.insert(0, _raw(f"\\chainrulechapter{{{int(match.group(1))}}}\n"))
+                start.insert(0, _raw(f"\\chainrulechapter{{{chapter}}}\n"))
                 section.insert(1, _raw("\\chainrulesections\n"))
                 moved = self.take_solutions(section)
                 if moved:
